@@ -1,0 +1,44 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { configureHttpApp, createFastifyAdapter, createOpenApiDocument, type AppEnvironment } from '@itinera/platform';
+import { ApiModule } from './api.module';
+
+export const API_DOCS_PATH = 'docs';
+
+const API_INFO = {
+  title: 'Itinera API',
+  description: [
+    'One backend for document workflows, an encrypted patient repository, multi-tenant metrics and projects.',
+    '',
+    'Every error is RFC 9457 problem details (`application/problem+json`, schema `ProblemDetails`) with a `code` and the',
+    '`requestId` that is also in the `x-request-id` response header. Lists are cursor-paginated:',
+    '`{ data, page: { nextCursor, limit } }`; pass `page.nextCursor` as `cursor` for the next page.',
+  ].join('\n'),
+  version: '0.1.0',
+};
+
+/** The OpenAPI document of a created API app: served at /docs-json and written to openapi.json. */
+export function apiDocument(app: NestFastifyApplication): OpenAPIObject {
+  return createOpenApiDocument(app, API_INFO);
+}
+
+/**
+ * Creates the API application, fully configured but not listening. Shared by main.ts, the OpenAPI
+ * writer and the e2e tests, so that all three see the same app. `preview` builds the route graph
+ * without instantiating providers (no database or Redis needed), for the OpenAPI writer.
+ */
+export async function createApiApp(env: AppEnvironment, options: { preview?: boolean } = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, createFastifyAdapter(env), {
+    bufferLogs: true,
+    preview: options.preview,
+    abortOnError: false,
+  });
+  if (options.preview) return app;
+  await configureHttpApp(app);
+  SwaggerModule.setup(API_DOCS_PATH, app, () => apiDocument(app), {
+    jsonDocumentUrl: `${API_DOCS_PATH}-json`,
+    customSiteTitle: 'Itinera API',
+  });
+  return app;
+}

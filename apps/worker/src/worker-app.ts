@@ -1,0 +1,14 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureHttpApp, createFastifyAdapter, type AppEnvironment } from '@itinera/platform';
+import { WorkerModule } from './worker.module';
+
+/** Creates the worker application (consumers start with it), not yet listening for /health and /metrics. */
+export async function createWorkerApp(env: AppEnvironment): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(WorkerModule, createFastifyAdapter(env), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  await configureHttpApp(app);
+  return app;
+}

@@ -1,0 +1,72 @@
+import helmet from '@fastify/helmet';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import type { AppEnvironment } from '../config/config.schema';
+import { AppConfig } from '../config/app-config.module';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
+
+/** The Fastify server settings every Itinera HTTP app (and the bench's bare route) uses. */
+export function fastifyOptions(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES' | 'TRUST_PROXY'>) {
+  return {
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY,
+    // The id is also put on the raw request, where pino-http and nestjs-cls read it.
+    genReqId: (req: IncomingMessage) => ((req as IncomingMessage & { id?: string }).id = requestIdFor(req)),
+    // nestjs-pino logs each request; Fastify's own request log would duplicate it.
+    disableRequestLogging: true,
+    // While draining at shutdown, new requests get 503 and keep-alive sockets close.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle' as const,
+  };
+}
+
+export function createFastifyAdapter(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES' | 'TRUST_PROXY'>): FastifyAdapter {
+  return new FastifyAdapter(fastifyOptions(env));
+}
+
+/**
+ * Fastify-level setup shared by the API, the worker's health server and the e2e tests: logs,
+ * security headers, CORS, the request-id response header and the HTTP latency histogram.
+ */
+export async function configureHttpApp(app: NestFastifyApplication): Promise<void> {
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  app.enableShutdownHooks();
+
+  await app.register(helmet, {
+    // Swagger UI (at /docs) needs inline scripts and styles and data: images.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  const origins = config
+    .get('CORS_ORIGINS', { infer: true })
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  app.enableCors({
+    origin: origins.includes('*') ? true : origins,
+    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const duration = app.get(MetricsRegistry).httpRequestDuration();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    // The route template, never the raw URL, keeps the label set bounded.
+    const route = request.routeOptions.url ?? 'unmatched';
+    duration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
+}

@@ -1,0 +1,60 @@
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppConfig } from '../config/app-config.module';
+
+/**
+ * Path segments that are secrets (recipient link tokens) are masked before a URL is logged.
+ * Add a pattern here when a route carries a secret in its path.
+ */
+const SECRET_PATH_SEGMENTS: RegExp[] = [/^(\/r\/)[^/?]+/];
+
+export function redactUrl(url: string): string {
+  return SECRET_PATH_SEGMENTS.reduce((u, pattern) => u.replace(pattern, '$1[redacted]'), url);
+}
+
+/** Probes and scrapes would drown the request log. */
+const QUIET_PATHS = /^\/(health\/(live|ready)|metrics)(\?|$)/;
+
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.get('LOG_LEVEL', { infer: true }),
+          transport: config.get('LOG_PRETTY', { infer: true })
+            ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
+            : undefined,
+          // Fastify already chose the id (its genReqId honours x-request-id) and put it on the raw request.
+          genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
+          customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+            err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+          autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
+          serializers: {
+            req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: redactUrl(req.url),
+              remoteAddress: req.remoteAddress,
+            }),
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+          },
+          redact: {
+            paths: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["x-api-key"]',
+              'res.headers["set-cookie"]',
+              '*.password',
+              '*.token',
+              '*.refreshToken',
+            ],
+            censor: '[redacted]',
+          },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,5 @@
+export * from './database-readiness.check';
+export * from './prisma.module';
+export * from './prisma.service';
+export * from './query-metrics';
+export * from './transaction-retry';

@@ -1,0 +1,138 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Prisma, PrismaClient } from '@prisma/client';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppConfig, MetricsRegistry } from '@itinera/platform';
+import { describeStatement, queryDurationHistogram, registerPoolGauges } from './query-metrics';
+import { isRetryableTransactionError, retryDelayMs } from './transaction-retry';
+
+/** The client a unit of work receives inside `PrismaService.transaction`. */
+export type Tx = Prisma.TransactionClient;
+
+export interface TransactionOptions {
+  /** Defaults to PostgreSQL's READ COMMITTED. */
+  isolationLevel?: Prisma.TransactionIsolationLevel;
+  /** Runs of the whole unit of work before a serialization failure or deadlock is given up (default 5). */
+  maxAttempts?: number;
+  /** Longest a single run may take before Prisma rolls it back (default 10 s). */
+  timeoutMs?: number;
+}
+
+type QueryEventClient = PrismaClient<{ log: [{ emit: 'event'; level: 'query' }] }>;
+
+/** Where the database is, without the password, for messages. */
+function describeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'the configured database';
+  }
+}
+
+/**
+ * The one PrismaClient of a process (ghostfolio's pattern): the pg driver adapter over a pool sized
+ * by DATABASE_POOL_SIZE, which hot paths may also use directly through `query()`; connected with a
+ * bounded retry at start; every statement timed into `db_query_duration_seconds` and logged when
+ * slower than DATABASE_SLOW_QUERY_MS (SQL text only, never parameters).
+ */
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PrismaService.name);
+  /** The pg pool under Prisma; for set-based or prepared SQL on hot paths, through `query()`. */
+  readonly pool: Pool;
+  private readonly slowQueryMs: number;
+  private readonly durations;
+
+  constructor(
+    private readonly config: AppConfig,
+    metrics: MetricsRegistry,
+  ) {
+    const pool = new Pool({
+      connectionString: config.get('DATABASE_URL', { infer: true }),
+      max: config.get('DATABASE_POOL_SIZE', { infer: true }),
+      statement_timeout: config.get('DATABASE_STATEMENT_TIMEOUT_MS', { infer: true }) || undefined,
+      application_name: 'itinera',
+      connectionTimeoutMillis: 10_000,
+    });
+    super({ adapter: new PrismaPg(pool), log: [{ emit: 'event', level: 'query' }] });
+    this.pool = pool;
+    this.slowQueryMs = config.get('DATABASE_SLOW_QUERY_MS', { infer: true });
+    this.durations = queryDurationHistogram(metrics);
+    registerPoolGauges(metrics, pool);
+    // An idle connection that the server closed (restart, failover) is dropped and replaced on
+    // next use; without a listener pg-pool would crash the process.
+    pool.on('error', (error) => this.logger.warn({ err: error }, 'idle database connection lost'));
+    (this as unknown as QueryEventClient).$on('query', (event) => this.observe(event.query, event.duration));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.waitForDatabase();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect();
+    await this.pool.end();
+  }
+
+  /**
+   * Runs `work` in one transaction at `isolationLevel`, running it again (with jittered backoff)
+   * after a serialization failure or deadlock. `work` may therefore run more than once: keep it to
+   * database work, and put anything that must follow the commit in the outbox.
+   */
+  async transaction<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const maxAttempts = options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.$transaction(work, {
+          isolationLevel: options.isolationLevel,
+          timeout: options.timeoutMs ?? 10_000,
+          maxWait: 5_000,
+        });
+      } catch (error) {
+        if (attempt >= maxAttempts || !isRetryableTransactionError(error)) throw error;
+        const delay = retryDelayMs(attempt);
+        this.logger.debug({ attempt, delay }, 'transaction conflicted; running it again');
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** A timed raw query on the shared pool, for hot paths where Prisma's per-query cost matters. */
+  async query<R extends QueryResultRow = QueryResultRow>(query: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>> {
+    const started = performance.now();
+    try {
+      return await this.pool.query<R>(query as QueryConfig, values);
+    } finally {
+      this.observe(typeof query === 'string' ? query : query.text, performance.now() - started);
+    }
+  }
+
+  private observe(sql: string, durationMs: number): void {
+    this.durations.observe(describeStatement(sql), durationMs / 1000);
+    if (this.slowQueryMs > 0 && durationMs >= this.slowQueryMs) {
+      this.logger.warn({ durationMs: Math.round(durationMs), sql: sql.slice(0, 2_000) }, 'slow query');
+    }
+  }
+
+  /** PostgreSQL may still be starting (compose, embedded): retry with backoff for a bounded time. */
+  private async waitForDatabase(): Promise<void> {
+    const timeoutMs = this.config.get('DATABASE_STARTUP_TIMEOUT_MS', { infer: true });
+    const target = describeTarget(this.config.get('DATABASE_URL', { infer: true }));
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pool.query('SELECT 1');
+        return;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (Date.now() >= deadline) {
+          throw new Error(`PostgreSQL at ${target} did not answer within ${timeoutMs} ms: ${message}`);
+        }
+        this.logger.warn(`PostgreSQL at ${target} is not answering yet (${message}); retrying`);
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+}

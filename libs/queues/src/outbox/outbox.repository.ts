@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import type { JobOptions } from 'bull';
+import type { OutboxMessage, Prisma } from '@prisma/client';
+import { PrismaService, type Tx } from '@itinera/prisma';
+
+/** A message claimed by a relay pass. */
+export interface ClaimedOutboxMessage {
+  id: string;
+  queue: string;
+  job_name: string;
+  payload: Record<string, unknown>;
+  options: JobOptions;
+  attempts: number;
+}
+
+export type OutboxState = 'pending' | 'delivered' | 'dead';
+
+export interface OutboxListFilter {
+  state?: OutboxState;
+  queue?: string;
+  /** Rows strictly after this (created_at, id) in newest-first order. */
+  after?: { createdAt: Date; id: string };
+  take: number;
+}
+
+const STATE_FILTERS: Record<OutboxState, Prisma.OutboxMessageWhereInput> = {
+  pending: { deliveredAt: null, deadAt: null },
+  delivered: { deliveredAt: { not: null } },
+  dead: { deadAt: { not: null } },
+};
+
+/** The only code that reads or writes outbox_messages. Hot statements are named (prepared once per connection). */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async insert(tx: Tx, rows: Prisma.OutboxMessageCreateManyInput[]): Promise<string[]> {
+    if (rows.length === 1) return [(await tx.outboxMessage.create({ data: rows[0], select: { id: true } })).id];
+    return (await tx.outboxMessage.createManyAndReturn({ data: rows, select: { id: true } })).map((r) => r.id);
+  }
+
+  /** Claims up to `limit` due messages for `claimSeconds`; concurrent relays get disjoint sets. */
+  async claimDue(limit: number, claimSeconds: number): Promise<ClaimedOutboxMessage[]> {
+    const { rows } = await this.prisma.query<ClaimedOutboxMessage>({
+      name: 'outbox-claim',
+      text: `WITH due AS (
+               SELECT id FROM outbox_messages
+                WHERE delivered_at IS NULL AND dead_at IS NULL AND available_at <= now()
+                  AND (claimed_until IS NULL OR claimed_until < now())
+                ORDER BY available_at, created_at
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED)
+             UPDATE outbox_messages m
+                SET claimed_until = now() + make_interval(secs => $2), attempts = m.attempts + 1
+               FROM due WHERE m.id = due.id
+             RETURNING m.id, m.queue, m.job_name, m.payload, m.options, m.attempts`,
+      values: [limit, claimSeconds],
+    });
+    return rows;
+  }
+
+  async markDelivered(ids: string[]): Promise<void> {
+    await this.prisma.query({
+      name: 'outbox-delivered',
+      text: 'UPDATE outbox_messages SET delivered_at = now(), claimed_until = NULL, last_error = NULL WHERE id = ANY($1::uuid[])',
+      values: [ids],
+    });
+  }
+
+  /** Gives messages back after a failed push, due again after 1 s, 2 s, 4 s ... at most a minute. */
+  async releaseForRetry(ids: string[], reason: string): Promise<void> {
+    await this.prisma.query({
+      name: 'outbox-retry',
+      text: `UPDATE outbox_messages
+                SET claimed_until = NULL, last_error = $2,
+                    available_at = now() + make_interval(secs => least(60, power(2, attempts - 1)))
+              WHERE id = ANY($1::uuid[])`,
+      values: [ids, reason.slice(0, 1_000)],
+    });
+  }
+
+  async markDead(id: string, reason: string): Promise<void> {
+    await this.prisma.query({
+      name: 'outbox-dead',
+      text: 'UPDATE outbox_messages SET dead_at = now(), claimed_until = NULL, last_error = $2 WHERE id = $1',
+      values: [id, reason],
+    });
+  }
+
+  /** Deletes up to `limit` delivered messages older than `retentionHours`; returns how many. */
+  async deleteDeliveredBefore(retentionHours: number, limit: number): Promise<number> {
+    const { rowCount } = await this.prisma.query({
+      name: 'outbox-purge',
+      text: `DELETE FROM outbox_messages WHERE id IN (
+               SELECT id FROM outbox_messages
+                WHERE delivered_at IS NOT NULL AND delivered_at < now() - make_interval(hours => $1)
+                LIMIT $2)`,
+      values: [retentionHours, limit],
+    });
+    return rowCount ?? 0;
+  }
+
+  async countPending(): Promise<number> {
+    const { rows } = await this.prisma.query<{ count: string }>({
+      name: 'outbox-count-pending',
+      text: 'SELECT count(*) FROM outbox_messages WHERE delivered_at IS NULL AND dead_at IS NULL',
+    });
+    return Number(rows[0].count);
+  }
+
+  list(filter: OutboxListFilter): Promise<OutboxMessage[]> {
+    const { after } = filter;
+    return this.prisma.outboxMessage.findMany({
+      where: {
+        ...(filter.state ? STATE_FILTERS[filter.state] : {}),
+        ...(filter.queue ? { queue: filter.queue } : {}),
+        ...(after
+          ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+          : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: filter.take,
+    });
+  }
+
+  find(id: string): Promise<OutboxMessage | null> {
+    return this.prisma.outboxMessage.findUnique({ where: { id } });
+  }
+
+  /** Makes an undelivered message due now (a dead one lives again); null when there is none to retry. */
+  async makeDueNow(id: string): Promise<OutboxMessage | null> {
+    const { count } = await this.prisma.outboxMessage.updateMany({
+      where: { id, deliveredAt: null },
+      data: { deadAt: null, availableAt: new Date(), claimedUntil: null },
+    });
+    return count ? this.find(id) : null;
+  }
+}

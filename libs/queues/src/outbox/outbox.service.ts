@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import type { Prisma } from '@prisma/client';
+import type { RequestContext } from '@itinera/platform';
+import type { Tx } from '@itinera/prisma';
+import type { JobData, JobName, QueueName } from '../queue-registry';
+import { OutboxRepository } from './outbox.repository';
+
+export interface OutboxMessageInput<Q extends QueueName, J extends JobName<Q>> {
+  queue: Q;
+  job: J;
+  data: JobData<Q, J>;
+  /** Bull priority, 1 (highest) to MAX_INT. */
+  priority?: number;
+  /** Not relayed before this many milliseconds have passed (durable: the delay lives in PostgreSQL). */
+  delayMs?: number;
+  /** Overrides the queue's default attempts. */
+  attempts?: number;
+}
+
+/** Any message of the registry, with its data type checked against its queue and job. */
+export type AnyOutboxMessage = {
+  [Q in QueueName]: { [J in JobName<Q>]: OutboxMessageInput<Q, J> }[JobName<Q>];
+}[QueueName];
+
+/**
+ * The producer side of the transactional outbox: a domain service records the jobs that must follow
+ * its change with the same `tx` as the change, so they exist exactly when the change committed;
+ * the worker's relay moves them to Bull. Nothing here talks to Redis.
+ */
+@Injectable()
+export class OutboxService {
+  constructor(
+    private readonly cls: ClsService<RequestContext>,
+    private readonly repository: OutboxRepository,
+  ) {}
+
+  /** Records one job to run after `tx` commits; returns the message id (also its Bull job id). */
+  async enqueue(tx: Tx, message: AnyOutboxMessage): Promise<string> {
+    const [id] = await this.repository.insert(tx, [this.toRow(message)]);
+    return id;
+  }
+
+  /** Records several jobs in one statement; returns their ids in order. */
+  async enqueueMany(tx: Tx, messages: AnyOutboxMessage[]): Promise<string[]> {
+    if (messages.length === 0) return [];
+    return this.repository.insert(tx, messages.map((m) => this.toRow(m)));
+  }
+
+  private toRow(message: AnyOutboxMessage): Prisma.OutboxMessageCreateManyInput {
+    const requestId = this.cls.isActive() ? this.cls.get('requestId') : undefined;
+    const data = { ...(message.data as object), ...(requestId ? { requestId } : {}) } as Record<string, unknown>;
+    const options: Record<string, number> = {};
+    if (message.priority !== undefined) options.priority = message.priority;
+    if (message.attempts !== undefined) options.attempts = message.attempts;
+    return {
+      queue: message.queue,
+      jobName: message.job,
+      payload: data as Prisma.InputJsonObject,
+      options,
+      tenantId: typeof data.tenantId === 'string' ? data.tenantId : null,
+      requestId: requestId ?? null,
+      ...(message.delayMs ? { availableAt: new Date(Date.now() + message.delayMs) } : {}),
+    };
+  }
+}

@@ -1,0 +1,23 @@
+import type { JobOptions } from 'bull';
+import { MAINTENANCE_QUEUE, type QueueName } from './queue-registry';
+
+/**
+ * Default options of every job: retries with exponential backoff; completed jobs kept a day (so a
+ * redelivered outbox message with the same job id collapses into the existing job) and failed ones
+ * two weeks (inspectable in the dashboard).
+ */
+export const DEFAULT_JOB_OPTIONS: JobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+};
+
+/** Per-queue overrides of DEFAULT_JOB_OPTIONS. */
+export const JOB_OPTIONS_BY_QUEUE: Record<QueueName, JobOptions> = {
+  [MAINTENANCE_QUEUE]: { attempts: 3 },
+};
+
+export function jobOptionsFor(queue: QueueName): JobOptions {
+  return { ...DEFAULT_JOB_OPTIONS, ...JOB_OPTIONS_BY_QUEUE[queue] };
+}
