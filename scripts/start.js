@@ -13,7 +13,15 @@ const { ensurePostgres, ensureRedis, ROOT } = require('./lib/local-services');
 
 const log = (/** @type {string} */ message) => process.stdout.write(`[itinera] ${message}\n`);
 const BUILD_STAMP = path.join(ROOT, 'dist', '.build-stamp');
-const BUILD_INPUTS = ['apps', 'libs', 'prisma/schema', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package-lock.json'];
+const BUILD_INPUTS = [
+  'apps',
+  'libs',
+  'prisma/schema',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'nest-cli.json',
+  'package-lock.json',
+];
 /** Children get less than the launcher's 10 s budget, leaving time to stop PostgreSQL and Redis. */
 const CHILD_GRACE_MS = 7_000;
 
@@ -48,7 +56,10 @@ function migrate(env) {
 async function waitUntilReady(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -56,6 +67,8 @@ async function waitUntilReady(url, timeoutMs) {
 }
 
 async function main() {
+  // The same .env the apps read: a DATABASE_URL or REDIS_URL there means no embedded server.
+  if (fs.existsSync(path.join(ROOT, '.env'))) process.loadEnvFile(path.join(ROOT, '.env'));
   buildIfNeeded();
   const postgres = await ensurePostgres(log);
   /** @type {{ stop: () => Promise<void> } | undefined} */
@@ -77,7 +90,10 @@ async function main() {
             if (c.pid) process.kill(-c.pid, 'SIGTERM');
           }),
       );
-    const timer = setTimeout(() => children.forEach((c) => c.pid && c.exitCode === null && process.kill(-c.pid, 'SIGKILL')), CHILD_GRACE_MS + 500);
+    const timer = setTimeout(
+      () => children.forEach((c) => c.pid && c.exitCode === null && process.kill(-c.pid, 'SIGKILL')),
+      CHILD_GRACE_MS + 500,
+    );
     await Promise.all(exits);
     clearTimeout(timer);
     await redis?.stop();
@@ -102,7 +118,12 @@ async function main() {
     migrate(env);
     for (const app of ['api', 'worker']) {
       // Own process group: a terminal's Ctrl-C reaches the launcher only, which orders the shutdown.
-      const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], { cwd: ROOT, env, stdio: 'inherit', detached: true });
+      const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+        cwd: ROOT,
+        env,
+        stdio: 'inherit',
+        detached: true,
+      });
       child.once('exit', (code, signal) => {
         if (!stopping) {
           log(`the ${app} exited (${signal ?? `code ${code}`}); stopping everything`);
@@ -114,7 +135,8 @@ async function main() {
     const host = env.HOST && env.HOST !== '0.0.0.0' ? env.HOST : '127.0.0.1';
     const api = `http://${host}:${env.PORT || 3000}`;
     const worker = `http://${host}:${env.WORKER_PORT || 3001}`;
-    if (!(await waitUntilReady(`${api}/health/ready`, 60_000))) throw new Error(`the API did not become ready at ${api}/health/ready`);
+    if (!(await waitUntilReady(`${api}/health/ready`, 60_000)))
+      throw new Error(`the API did not become ready at ${api}/health/ready`);
     log('Itinera is running:');
     log(`  API              ${api}`);
     log(`  API docs         ${api}/docs  (OpenAPI JSON: ${api}/docs-json)`);

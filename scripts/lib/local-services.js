@@ -124,7 +124,14 @@ async function startEmbeddedPostgres(log) {
     try {
       execFileSync(
         initdb,
-        [`--pgdata=${EMBEDDED_PG.dir}`, '--auth=scram-sha-256', `--username=${EMBEDDED_PG.user}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-sync'],
+        [
+          `--pgdata=${EMBEDDED_PG.dir}`,
+          '--auth=scram-sha-256',
+          `--username=${EMBEDDED_PG.user}`,
+          `--pwfile=${passwordFile}`,
+          '--encoding=UTF8',
+          '--no-sync',
+        ],
         { ...identity, stdio: 'pipe', env: { ...process.env, LC_ALL: 'C' } },
       );
     } catch (error) {
@@ -138,7 +145,18 @@ async function startEmbeddedPostgres(log) {
   if (identity.uid !== undefined) fs.fchownSync(logFile, identity.uid, identity.gid ?? 0);
   const child = spawn(
     postgres,
-    ['-D', EMBEDDED_PG.dir, '-p', String(EMBEDDED_PG.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${os.tmpdir()}`, '-c', 'max_connections=200'],
+    [
+      '-D',
+      EMBEDDED_PG.dir,
+      '-p',
+      String(EMBEDDED_PG.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${os.tmpdir()}`,
+      '-c',
+      'max_connections=200',
+    ],
     { ...identity, detached: true, stdio: ['ignore', logFile, logFile], env: { ...process.env, LC_ALL: 'C' } },
   );
   let exited = false;
@@ -146,7 +164,9 @@ async function startEmbeddedPostgres(log) {
   const adminUrl = embeddedUrl('postgres');
   for (let waited = 0; !(await postgresAnswers(adminUrl)); waited += 100) {
     if (exited || waited > 30_000) {
-      throw new Error(`embedded PostgreSQL did not start; see ${path.relative(ROOT, path.join(DATA_DIR, 'postgres.log'))}`);
+      throw new Error(
+        `embedded PostgreSQL did not start; see ${path.relative(ROOT, path.join(DATA_DIR, 'postgres.log'))}`,
+      );
     }
     await sleep(100);
   }

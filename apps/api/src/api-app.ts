@@ -28,9 +28,14 @@ export function apiDocument(app: NestFastifyApplication): OpenAPIObject {
  * writer and the e2e tests, so that all three see the same app. `preview` builds the route graph
  * without instantiating providers (no database or Redis needed), for the OpenAPI writer.
  */
-export async function createApiApp(env: AppEnvironment, options: { preview?: boolean } = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, createFastifyAdapter(env), {
+export async function createApiApp(
+  env: AppEnvironment,
+  options: { preview?: boolean } = {},
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(env), createFastifyAdapter(env), {
     bufferLogs: true,
+    // configureHttpApp registers the JSON parser; nothing else is parsed.
+    bodyParser: false,
     preview: options.preview,
     abortOnError: false,
   });

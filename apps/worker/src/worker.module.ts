@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { AppConfigModule, HealthModule, PlatformHttpModule } from '@itinera/platform';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule, HealthModule, PlatformHttpModule, type AppEnvironment } from '@itinera/platform';
 import { DatabaseReadinessCheck, PrismaModule } from '@itinera/prisma';
 import { QueuesModule, QueuesReadinessCheck, QueuesWorkerModule, RedisReadinessCheck } from '@itinera/queues';
 
@@ -7,14 +7,19 @@ import { QueuesModule, QueuesReadinessCheck, QueuesWorkerModule, RedisReadinessC
  * The worker: queue consumers, repeatable-job schedules and the outbox relay, plus each domain's
  * `<Domain>WorkerModule`. Its HTTP server only answers /health and /metrics.
  */
-@Module({
-  imports: [
-    AppConfigModule,
-    PlatformHttpModule,
-    PrismaModule,
-    QueuesModule,
-    QueuesWorkerModule,
-    HealthModule.forRoot([DatabaseReadinessCheck, RedisReadinessCheck, QueuesReadinessCheck]),
-  ],
-})
-export class WorkerModule {}
+@Module({})
+export class WorkerModule {
+  static forRoot(env: AppEnvironment): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        AppConfigModule.forRoot(env),
+        PlatformHttpModule,
+        PrismaModule,
+        QueuesModule,
+        QueuesWorkerModule,
+        HealthModule.forRoot([DatabaseReadinessCheck, RedisReadinessCheck, QueuesReadinessCheck]),
+      ],
+    };
+  }
+}

@@ -20,3 +20,4 @@ export * from './pagination/page';
 export * from './pagination/page-query.dto';
 export * from './util/with-timeout';
 export * from './bootstrap';
+export * from './http/uuid-param.pipe';

@@ -19,7 +19,9 @@ export interface TransactionOptions {
   timeoutMs?: number;
 }
 
-type QueryEventClient = PrismaClient<{ log: [{ emit: 'event'; level: 'query' }] }>;
+type QueryEventClient = PrismaClient<{
+  log: [{ emit: 'event'; level: 'query' }];
+}>;
 
 /** Where the database is, without the password, for messages. */
 function describeTarget(url: string): string {
@@ -56,7 +58,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       application_name: 'itinera',
       connectionTimeoutMillis: 10_000,
     });
-    super({ adapter: new PrismaPg(pool), log: [{ emit: 'event', level: 'query' }] });
+    super({
+      adapter: new PrismaPg(pool),
+      log: [{ emit: 'event', level: 'query' }],
+    });
     this.pool = pool;
     this.slowQueryMs = config.get('DATABASE_SLOW_QUERY_MS', { infer: true });
     this.durations = queryDurationHistogram(metrics);
@@ -100,7 +105,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   }
 
   /** A timed raw query on the shared pool, for hot paths where Prisma's per-query cost matters. */
-  async query<R extends QueryResultRow = QueryResultRow>(query: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>> {
+  async query<R extends QueryResultRow = QueryResultRow>(
+    query: QueryConfig | string,
+    values?: unknown[],
+  ): Promise<QueryResult<R>> {
     const started = performance.now();
     try {
       return await this.pool.query<R>(query as QueryConfig, values);
@@ -118,7 +126,9 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
 
   /** PostgreSQL may still be starting (compose, embedded): retry with backoff for a bounded time. */
   private async waitForDatabase(): Promise<void> {
-    const timeoutMs = this.config.get('DATABASE_STARTUP_TIMEOUT_MS', { infer: true });
+    const timeoutMs = this.config.get('DATABASE_STARTUP_TIMEOUT_MS', {
+      infer: true,
+    });
     const target = describeTarget(this.config.get('DATABASE_URL', { infer: true }));
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 1; ; attempt++) {

@@ -6,7 +6,10 @@ const STATEMENT = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|BEGIN|COMMIT|ROLLBACK|S
 const TABLE = /\b(?:FROM|INTO|UPDATE|JOIN)\s+(?:"?\w+"?\.)?"?(\w+)"?/i;
 
 /** Bounded labels for a SQL statement: its kind and its first table (`select`, `outbox_messages`). */
-export function describeStatement(sql: string): { operation: string; table: string } {
+export function describeStatement(sql: string): {
+  operation: string;
+  table: string;
+} {
   const operation = STATEMENT.exec(sql)?.[1]?.toLowerCase() ?? 'other';
   const table = TABLE.exec(sql)?.[1] ?? '-';
   return { operation, table };

@@ -15,12 +15,21 @@ const PRISMA_WRITE_CONFLICT = 'P2034';
 export function isRetryableTransactionError(error: unknown): boolean {
   const e = error as {
     code?: unknown;
-    meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } };
+    meta?: {
+      code?: unknown;
+      driverAdapterError?: { cause?: { originalCode?: unknown } };
+    };
     cause?: { code?: unknown; originalCode?: unknown };
   };
   if (!e || typeof e !== 'object') return false;
   if (e.code === PRISMA_WRITE_CONFLICT) return true;
-  const codes = [e.code, e.meta?.code, e.meta?.driverAdapterError?.cause?.originalCode, e.cause?.code, e.cause?.originalCode];
+  const codes = [
+    e.code,
+    e.meta?.code,
+    e.meta?.driverAdapterError?.cause?.originalCode,
+    e.cause?.code,
+    e.cause?.originalCode,
+  ];
   return codes.some((c) => typeof c === 'string' && RETRYABLE_SQLSTATES.has(c));
 }
 

@@ -29,7 +29,10 @@ export class JobMetrics implements OnModuleInit {
     for (const queue of allQueues(this.moduleRef)) {
       const observe = (outcome: string) => (job: Job) => {
         if (job.processedOn && job.finishedOn) {
-          histogram.observe({ queue: displayNameOf(queue.name), job: job.name, outcome }, (job.finishedOn - job.processedOn) / 1000);
+          histogram.observe(
+            { queue: displayNameOf(queue.name), job: job.name, outcome },
+            (job.finishedOn - job.processedOn) / 1000,
+          );
         }
       };
       queue.on('completed', observe('completed'));

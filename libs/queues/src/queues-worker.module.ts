@@ -10,7 +10,14 @@ import { OutboxRelayService } from './outbox/outbox-relay.service';
 /** The platform's worker side: the outbox relay, housekeeping jobs and their schedules. */
 @Module({
   imports: [DiscoveryModule],
-  providers: [OutboxRelayService, OutboxPurgeService, MaintenanceProcessor, MaintenanceSchedules, JobHandlerCheck, JobMetrics],
+  providers: [
+    OutboxRelayService,
+    OutboxPurgeService,
+    MaintenanceProcessor,
+    MaintenanceSchedules,
+    JobHandlerCheck,
+    JobMetrics,
+  ],
   exports: [OutboxRelayService, OutboxPurgeService, MaintenanceSchedules],
 })
 export class QueuesWorkerModule {}

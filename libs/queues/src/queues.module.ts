@@ -8,7 +8,12 @@ import { QUEUE_NAMES } from './queue-registry';
 import { QueueMetrics } from './queue.metrics';
 import { QueuesReadinessCheck, RedisReadinessCheck } from './queues-readiness.check';
 
-const queues = BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name, defaultJobOptions: jobOptionsFor(name) })));
+const queues = BullModule.registerQueue(
+  ...QUEUE_NAMES.map((name) => ({
+    name,
+    defaultJobOptions: jobOptionsFor(name),
+  })),
+);
 
 /**
  * Bull, configured once from REDIS_URL and QUEUE_PREFIX, every queue of the registry, and the

@@ -33,7 +33,10 @@ export abstract class RepeatableJobSchedule implements OnApplicationBootstrap, O
         for (const job of this.jobs()) await ensureRepeatableJob(this.queue, job);
         return;
       } catch (error) {
-        this.logger.warn({ err: error, queue: displayNameOf(this.queue.name), attempt }, 'cannot register repeatable jobs yet');
+        this.logger.warn(
+          { err: error, queue: displayNameOf(this.queue.name), attempt },
+          'cannot register repeatable jobs yet',
+        );
         await sleep(Math.min(30_000, 500 * 2 ** attempt));
       }
     }

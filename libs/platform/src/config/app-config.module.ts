@@ -1,14 +1,30 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { validateEnvironment, type AppEnvironment } from './config.schema';
+import type { AppEnvironment } from './config.schema';
 
 /** Typed access to the validated environment: `config.get('PORT', { infer: true })`. */
 export class AppConfig extends ConfigService<AppEnvironment, true> {}
 
+/**
+ * Configuration for the app being built. The entry point validates the environment first
+ * (`loadEnvironment`, which stops the process naming a bad variable) and passes the result here,
+ * so that nothing is read from `process.env` at import time and tests can start apps with other values.
+ */
 @Global()
-@Module({
-  imports: [ConfigModule.forRoot({ cache: true, validate: validateEnvironment, expandVariables: true })],
-  providers: [{ provide: AppConfig, useExisting: ConfigService }],
-  exports: [AppConfig],
-})
-export class AppConfigModule {}
+@Module({})
+export class AppConfigModule {
+  static forRoot(env: AppEnvironment): DynamicModule {
+    return {
+      module: AppConfigModule,
+      imports: [
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          ignoreEnvVars: true,
+          validate: () => env,
+        }),
+      ],
+      providers: [{ provide: AppConfig, useExisting: ConfigService }],
+      exports: [AppConfig],
+    };
+  }
+}

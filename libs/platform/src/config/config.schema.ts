@@ -43,13 +43,18 @@ export const configSchema = Joi.object<AppEnvironment, true>({
   DATABASE_STARTUP_TIMEOUT_MS: Joi.number().integer().min(0).max(600_000).default(30_000),
   DATABASE_STATEMENT_TIMEOUT_MS: Joi.number().integer().min(0).max(3_600_000).default(30_000),
   DATABASE_SLOW_QUERY_MS: Joi.number().integer().min(0).default(200),
-  REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).required(),
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .required(),
   QUEUE_PREFIX: Joi.string()
     .pattern(/^[A-Za-z0-9:{}_-]{1,64}$/)
     .default('itinera'),
   OUTBOX_POLL_INTERVAL_MS: Joi.number().integer().min(10).max(60_000).default(1_000),
   OUTBOX_BATCH_SIZE: Joi.number().integer().min(1).max(5_000).default(500),
-  OUTBOX_RETENTION_HOURS: Joi.number().min(0).max(24 * 365).default(24),
+  OUTBOX_RETENTION_HOURS: Joi.number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   LOG_PRETTY: Joi.boolean().default(false),
   CORS_ORIGINS: Joi.string().allow('').default(''),
@@ -65,7 +70,11 @@ export const configSchema = Joi.object<AppEnvironment, true>({
  * ("\"REDIS_URL\" is required"); they are joined so that every bad variable shows at once.
  */
 export function validateEnvironment(env: Record<string, unknown>): AppEnvironment {
-  const { value, error } = configSchema.validate(env, { abortEarly: false, allowUnknown: true, convert: true });
+  const { value, error } = configSchema.validate(env, {
+    abortEarly: false,
+    allowUnknown: true,
+    convert: true,
+  });
   if (error) {
     const problems = error.details.map((d) => `  - ${d.message}`).join('\n');
     throw new Error(`Invalid configuration (see .env.example):\n${problems}`);

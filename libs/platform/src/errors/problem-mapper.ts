@@ -37,11 +37,22 @@ function titleOf(status: number): string {
 }
 
 function problem(status: number, code: string, detail?: string, extra: Partial<Problem> = {}): Problem {
-  return { status, code, title: titleOf(status), detail, isServerFault: status >= 500, ...extra };
+  return {
+    status,
+    code,
+    title: titleOf(status),
+    detail,
+    isServerFault: status >= 500,
+    ...extra,
+  };
 }
 
 const internal = (): Problem =>
-  problem(500, PlatformErrorCode.InternalError, 'The server failed to handle the request. Quote the request id when reporting it.');
+  problem(
+    500,
+    PlatformErrorCode.InternalError,
+    'The server failed to handle the request. Quote the request id when reporting it.',
+  );
 
 const unavailable = (): Problem =>
   problem(503, PlatformErrorCode.ServiceUnavailable, 'A service the API depends on is unavailable. Retry later.', {
@@ -51,14 +62,24 @@ const unavailable = (): Problem =>
 
 /** Fastify's own client errors (raised before a route handler runs), by error code. */
 const FASTIFY_ERRORS: Record<string, { status: number; code: PlatformErrorCode; detail?: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: PlatformErrorCode.MalformedBody, detail: 'The body is not valid JSON.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: PlatformErrorCode.MalformedBody,
+    detail: 'The body is not valid JSON.',
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     status: 400,
     code: PlatformErrorCode.MalformedBody,
     detail: 'The body is empty but Content-Type says JSON.',
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: PlatformErrorCode.PayloadTooLarge },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: PlatformErrorCode.UnsupportedMediaType },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: PlatformErrorCode.PayloadTooLarge,
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: PlatformErrorCode.UnsupportedMediaType,
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     code: PlatformErrorCode.BadRequest,
@@ -91,7 +112,10 @@ function fromHttpException(error: HttpException): Problem {
 /** The constraint fields of a Prisma unique/foreign-key error, as the driver adapter reports them. */
 function constraintFields(error: Prisma.PrismaClientKnownRequestError): string[] {
   const meta = error.meta as
-    | { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } }
+    | {
+        target?: unknown;
+        driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } };
+      }
     | undefined;
   if (Array.isArray(meta?.target)) return meta.target.map(String);
   return meta?.driverAdapterError?.cause?.constraint?.fields?.map((f) => f.replace(/"/g, '')) ?? [];
@@ -104,8 +128,15 @@ function fromPrismaKnownError(error: Prisma.PrismaClientKnownRequestError): Prob
       return problem(
         409,
         PlatformErrorCode.Conflict,
-        fields.length ? `A record with the same ${fields.join(', ')} already exists.` : 'A record with the same values already exists.',
-        { errors: fields.map((field) => ({ field, message: 'is already taken' })) },
+        fields.length
+          ? `A record with the same ${fields.join(', ')} already exists.`
+          : 'A record with the same values already exists.',
+        {
+          errors: fields.map((field) => ({
+            field,
+            message: 'is already taken',
+          })),
+        },
       );
     }
     case 'P2025':
@@ -114,7 +145,11 @@ function fromPrismaKnownError(error: Prisma.PrismaClientKnownRequestError): Prob
       return problem(404, PlatformErrorCode.NotFound, 'The resource does not exist.');
     case 'P2003':
     case 'P2014':
-      return problem(409, PlatformErrorCode.ReferenceConflict, 'The change refers to a record that does not exist or is still in use.');
+      return problem(
+        409,
+        PlatformErrorCode.ReferenceConflict,
+        'The change refers to a record that does not exist or is still in use.',
+      );
     case 'P2000':
       return problem(400, PlatformErrorCode.ValidationFailed, 'A value is too long for its field.');
     case 'P2006':
@@ -124,7 +159,11 @@ function fromPrismaKnownError(error: Prisma.PrismaClientKnownRequestError): Prob
     case 'P2023':
       return problem(400, PlatformErrorCode.ValidationFailed, 'A value has the wrong format or is out of range.');
     case 'P2034':
-      return problem(409, PlatformErrorCode.Conflict, 'The change collided with a concurrent change. Retry the request.');
+      return problem(
+        409,
+        PlatformErrorCode.Conflict,
+        'The change collided with a concurrent change. Retry the request.',
+      );
     case 'P2024':
     case 'P1001':
     case 'P1002':
@@ -139,17 +178,31 @@ function fromPrismaKnownError(error: Prisma.PrismaClientKnownRequestError): Prob
 /** SQLSTATE classes from raw `pg` queries (hot paths that bypass Prisma). */
 function fromPostgresError(error: { code: string }): Problem {
   const { code } = error;
-  if (code === '23505') return problem(409, PlatformErrorCode.Conflict, 'A record with the same values already exists.');
+  if (code === '23505')
+    return problem(409, PlatformErrorCode.Conflict, 'A record with the same values already exists.');
   if (code === '23503') {
-    return problem(409, PlatformErrorCode.ReferenceConflict, 'The change refers to a record that does not exist or is still in use.');
+    return problem(
+      409,
+      PlatformErrorCode.ReferenceConflict,
+      'The change refers to a record that does not exist or is still in use.',
+    );
   }
-  if (code === '23514' || code === '23502' || code === '22001' || code === '22003' || code === '22P02' || code === '22007' || code === '22008') {
+  if (
+    code === '23514' ||
+    code === '23502' ||
+    code === '22001' ||
+    code === '22003' ||
+    code === '22P02' ||
+    code === '22007' ||
+    code === '22008'
+  ) {
     return problem(400, PlatformErrorCode.ValidationFailed, 'A value has the wrong format or is out of range.');
   }
   if (code === '40001' || code === '40P01') {
     return problem(409, PlatformErrorCode.Conflict, 'The change collided with a concurrent change. Retry the request.');
   }
-  if (code.startsWith('08') || code === '53300' || code === '57P01' || code === '57P03' || code === '57014') return unavailable();
+  if (code.startsWith('08') || code === '53300' || code === '57P01' || code === '57P03' || code === '57014')
+    return unavailable();
   return internal();
 }
 
@@ -178,7 +231,11 @@ export function toProblem(error: unknown): Problem {
     };
   }
   if (error instanceof ThrottlerException) {
-    return problem(429, PlatformErrorCode.RateLimited, 'Too many requests. Retry after the number of seconds in Retry-After.');
+    return problem(
+      429,
+      PlatformErrorCode.RateLimited,
+      'Too many requests. Retry after the number of seconds in Retry-After.',
+    );
   }
   if (error instanceof HttpException) return fromHttpException(error);
   if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrismaKnownError(error);

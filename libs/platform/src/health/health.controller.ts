@@ -56,7 +56,9 @@ export class HealthController {
       await withTimeout(check.check(), READINESS_TIMEOUT_MS);
       return session.up();
     } catch (error) {
-      return session.down({ message: error instanceof Error ? error.message : String(error) });
+      return session.down({
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }

@@ -13,7 +13,11 @@ export class HealthModule {
       controllers: [HealthController],
       providers: [
         ...checks,
-        { provide: READINESS_CHECKS, useFactory: (...instances: ReadinessCheck[]) => instances, inject: checks },
+        {
+          provide: READINESS_CHECKS,
+          useFactory: (...instances: ReadinessCheck[]) => instances,
+          inject: checks,
+        },
       ],
     };
   }

@@ -5,7 +5,10 @@ export class DependencyStatus {
   status!: 'up' | 'down';
 
   /** Why the dependency is down. */
-  @ApiProperty({ required: false, example: 'connect ECONNREFUSED 127.0.0.1:6379' })
+  @ApiProperty({
+    required: false,
+    example: 'connect ECONNREFUSED 127.0.0.1:6379',
+  })
   message?: string;
 }
 
@@ -14,6 +17,9 @@ export class HealthResponse {
   status!: 'ok';
 
   /** One entry per dependency checked (readiness only). */
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { $ref: '#/components/schemas/DependencyStatus' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/DependencyStatus' },
+  })
   checks?: Record<string, DependencyStatus>;
 }

@@ -5,7 +5,11 @@ import type { IncomingMessage } from 'node:http';
 import type { AppEnvironment } from '../config/config.schema';
 import { AppConfig } from '../config/app-config.module';
 import { MetricsRegistry } from '../metrics/metrics.registry';
+import { AppError, PlatformErrorCode } from '../errors/app-error';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
+
+/** Fastify codes of a JSON body that cannot be parsed. */
+const MALFORMED_JSON = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
 /** The Fastify server settings every Itinera HTTP app (and the bench's bare route) uses. */
 export function fastifyOptions(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES' | 'TRUST_PROXY'>) {
@@ -14,8 +18,6 @@ export function fastifyOptions(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES' | 'T
     trustProxy: env.TRUST_PROXY,
     // The id is also put on the raw request, where pino-http and nestjs-cls read it.
     genReqId: (req: IncomingMessage) => ((req as IncomingMessage & { id?: string }).id = requestIdFor(req)),
-    // nestjs-pino logs each request; Fastify's own request log would duplicate it.
-    disableRequestLogging: true,
     // While draining at shutdown, new requests get 503 and keep-alive sockets close.
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const,
@@ -58,6 +60,19 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Fastify's own JSON parser (with its prototype-poisoning guards), but with errors Nest cannot
+  // blur: Nest turns Fastify errors into bare HttpExceptions, which would lose MALFORMED_BODY.
+  // Apps are created with `bodyParser: false`; other media types get 415.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error: (Error & { code?: string }) | null, value?: unknown) => {
+      if (error && MALFORMED_JSON.has(error.code ?? '')) {
+        done(new AppError(PlatformErrorCode.MalformedBody, 400, 'Malformed body', { detail: error.message }), undefined);
+      } else {
+        done(error, value);
+      }
+    });
+  });
   const duration = app.get(MetricsRegistry).httpRequestDuration();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -66,7 +81,10 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL, keeps the label set bounded.
     const route = request.routeOptions.url ?? 'unmatched';
-    duration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    duration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 }

@@ -24,13 +24,19 @@ const QUIET_PATHS = /^\/(health\/(live|ready)|metrics)(\?|$)/;
         pinoHttp: {
           level: config.get('LOG_LEVEL', { infer: true }),
           transport: config.get('LOG_PRETTY', { infer: true })
-            ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
+            ? {
+                target: 'pino-pretty',
+                options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+              }
             : undefined,
           // Fastify already chose the id (its genReqId honours x-request-id) and put it on the raw request.
           genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
           customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
             err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-          autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
+          autoLogging: {
+            ignore: (req: IncomingMessage) =>
+              QUIET_PATHS.test((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? ''),
+          },
           serializers: {
             req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
               id: req.id,
@@ -38,7 +44,9 @@ const QUIET_PATHS = /^\/(health\/(live|ready)|metrics)(\?|$)/;
               url: redactUrl(req.url),
               remoteAddress: req.remoteAddress,
             }),
-            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            res: (res: { statusCode: number }) => ({
+              statusCode: res.statusCode,
+            }),
           },
           redact: {
             paths: [

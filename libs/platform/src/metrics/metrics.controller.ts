@@ -13,7 +13,10 @@ export class MetricsController {
   @Get()
   @ApiOperation({ summary: 'Prometheus metrics' })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Metrics in the Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description: 'Metrics in the Prometheus text exposition format',
+    schema: { type: 'string' },
+  })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('cache-control', 'no-store')
   metrics(): Promise<string> {

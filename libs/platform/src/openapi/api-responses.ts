@@ -6,7 +6,14 @@ import { PROBLEM_CONTENT_TYPE, ProblemDetails } from '../errors/problem-details'
 
 /** The OpenAPI response of a problem: `application/problem+json` with the shared schema. */
 export function problemResponse(description: string) {
-  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDetails) } } } };
+  return {
+    description,
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDetails) },
+      },
+    },
+  };
 }
 
 /**
@@ -17,7 +24,10 @@ export function ApiProblems(problems: Record<number, string>) {
   return applyDecorators(
     ApiExtraModels(ProblemDetails),
     ...Object.entries(problems).map(([status, description]) =>
-      ApiResponse({ status: Number(status), ...problemResponse(description || STATUS_CODES[Number(status)] || '') }),
+      ApiResponse({
+        status: Number(status),
+        ...problemResponse(description || STATUS_CODES[Number(status)] || ''),
+      }),
     ),
   );
 }

@@ -4,7 +4,11 @@ import { FieldError, ProblemDetails } from '../errors/problem-details';
 import { PageInfo } from '../pagination/page';
 import { problemResponse } from './api-responses';
 
-type Operation = { parameters?: { in?: string }[]; requestBody?: unknown; responses: Record<string, unknown> };
+type Operation = {
+  parameters?: { in?: string }[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+};
 
 /**
  * Every route can answer these, so they are declared once here rather than on each route:
@@ -19,7 +23,8 @@ export function addCommonProblemResponses(document: OpenAPIObject): void {
       const add = (status: number, description: string) => {
         operation.responses[status] ??= problemResponse(description);
       };
-      if (operation.parameters?.length || operation.requestBody) add(400, 'The request is invalid; `errors` names the fields.');
+      if (operation.parameters?.length || operation.requestBody)
+        add(400, 'The request is invalid; `errors` names the fields.');
       if (path.includes('{')) add(404, 'No such resource.');
       if (operation.requestBody) {
         add(413, 'The body is larger than the limit.');
@@ -38,7 +43,11 @@ export interface OpenApiInfo {
 }
 
 export function createOpenApiDocument(app: INestApplication, info: OpenApiInfo): OpenAPIObject {
-  const config = new DocumentBuilder().setTitle(info.title).setDescription(info.description).setVersion(info.version).build();
+  const config = new DocumentBuilder()
+    .setTitle(info.title)
+    .setDescription(info.description)
+    .setVersion(info.version)
+    .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ProblemDetails, FieldError, PageInfo],
     // `Outbox_list` rather than `OutboxController_list`: these become method names in generated clients.

@@ -10,7 +10,9 @@ export class PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(512)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'is not a cursor issued by this API' })
+  @Matches(/^[A-Za-z0-9_-]+$/, {
+    message: 'is not a cursor issued by this API',
+  })
   cursor?: string;
 
   /** How many items to return (1 to 100). */

@@ -4,7 +4,11 @@ import { AppError, PlatformErrorCode } from '../errors/app-error';
 /** Where the next page starts. */
 export class PageInfo {
   /** Pass as `cursor` to get the next page; null on the last page. */
-  @ApiProperty({ type: String, nullable: true, example: 'WyIyMDI2LTExLTIzVDEyOjAwOjAwLjAwMFoiLCJhYmMiXQ' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'WyIyMDI2LTExLTIzVDEyOjAwOjAwLjAwMFoiLCJhYmMiXQ',
+  })
   nextCursor!: string | null;
 
   /** The page size that was applied. */
@@ -35,7 +39,10 @@ const invalidCursor = () =>
  * Decodes a cursor and checks it has the shape the list expects (`isValid`); anything else is a
  * 400 INVALID_CURSOR, never a server error.
  */
-export function decodeCursor<T extends CursorValues>(cursor: string, isValid: (values: CursorValues) => values is T): T {
+export function decodeCursor<T extends CursorValues>(
+  cursor: string,
+  isValid: (values: CursorValues) => values is T,
+): T {
   let values: unknown;
   try {
     values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -60,6 +67,9 @@ export function toPage<Row, Item>(
   const last = pageRows.at(-1);
   return {
     data: pageRows.map(map),
-    page: { nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null, limit },
+    page: {
+      nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null,
+      limit,
+    },
   };
 }

@@ -1,11 +1,9 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, ApiProblems, type Page } from '@itinera/platform';
+import { ApiPageResponse, ApiProblems, uuidParam, type Page } from '@itinera/platform';
 import { ListOutboxMessagesQuery } from './dto/list-outbox-messages.query';
 import { OutboxMessageResponse } from './dto/outbox-message.response';
 import { OutboxAdminService } from './outbox-admin.service';
-
-const uuid = new ParseUUIDPipe({ version: undefined });
 
 @ApiTags('admin')
 @Controller('admin/outbox')
@@ -22,7 +20,7 @@ export class OutboxAdminController {
   @Get(':id')
   @ApiOperation({ summary: 'Read one outbox message' })
   @ApiOkResponse({ type: OutboxMessageResponse })
-  get(@Param('id', uuid) id: string): Promise<OutboxMessageResponse> {
+  get(@Param('id', uuidParam('id')) id: string): Promise<OutboxMessageResponse> {
     return this.outbox.get(id);
   }
 
@@ -31,7 +29,7 @@ export class OutboxAdminController {
   @ApiOperation({ summary: 'Relay a pending or dead message now' })
   @ApiOkResponse({ type: OutboxMessageResponse })
   @ApiProblems({ 409: 'The message was already delivered.' })
-  retry(@Param('id', uuid) id: string): Promise<OutboxMessageResponse> {
+  retry(@Param('id', uuidParam('id')) id: string): Promise<OutboxMessageResponse> {
     return this.outbox.retry(id);
   }
 }

@@ -10,9 +10,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A list cursor: the (created_at, id) of the last message of the previous page. */
 type OutboxCursor = [string, string];
 const isOutboxCursor = (v: CursorValues): v is OutboxCursor =>
-  v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && UUID.test(v[1]);
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  !Number.isNaN(Date.parse(v[0])) &&
+  typeof v[1] === 'string' &&
+  UUID.test(v[1]);
 
-const notFound = () => new AppError(PlatformErrorCode.NotFound, 404, 'Not Found', { detail: 'No outbox message has this id.' });
+const notFound = () =>
+  new AppError(PlatformErrorCode.NotFound, 404, 'Not Found', {
+    detail: 'No outbox message has this id.',
+  });
 
 /** What operators can do with the outbox: look at messages and send a dead or delayed one again. */
 @Injectable()

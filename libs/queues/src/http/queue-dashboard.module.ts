@@ -9,9 +9,17 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 /** Bull Board at /admin/queues: every queue, failed jobs inspectable and retryable. */
 @Module({
   imports: [
-    BullBoardModule.forRoot({ route: QUEUE_DASHBOARD_PATH, adapter: FastifyAdapter, boardOptions: { uiConfig: { boardTitle: 'Itinera queues' } } }),
+    BullBoardModule.forRoot({
+      route: QUEUE_DASHBOARD_PATH,
+      adapter: FastifyAdapter,
+      boardOptions: { uiConfig: { boardTitle: 'Itinera queues' } },
+    }),
     ...QUEUE_NAMES.map((name) =>
-      BullBoardModule.forFeature({ name, adapter: BullAdapter, options: { displayName: displayNameOf(name) } }),
+      BullBoardModule.forFeature({
+        name,
+        adapter: BullAdapter,
+        options: { displayName: displayNameOf(name) },
+      }),
     ),
   ],
 })

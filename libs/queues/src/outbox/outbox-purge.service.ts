@@ -17,7 +17,9 @@ export class OutboxPurgeService {
 
   /** Idempotent: a second run finds nothing left to delete. Returns how many rows it deleted. */
   async purgeDelivered(): Promise<number> {
-    const retentionHours = this.config.get('OUTBOX_RETENTION_HOURS', { infer: true });
+    const retentionHours = this.config.get('OUTBOX_RETENTION_HOURS', {
+      infer: true,
+    });
     let total = 0;
     for (;;) {
       const deleted = await this.repository.deleteDeliveredBefore(retentionHours, PURGE_BATCH);

@@ -65,7 +65,10 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
 
   /** One pass: claim, push and mark up to OUTBOX_BATCH_SIZE messages. Returns how many it claimed. */
   async relayOnce(): Promise<number> {
-    const claimed = await this.repository.claimDue(this.config.get('OUTBOX_BATCH_SIZE', { infer: true }), CLAIM_SECONDS);
+    const claimed = await this.repository.claimDue(
+      this.config.get('OUTBOX_BATCH_SIZE', { infer: true }),
+      CLAIM_SECONDS,
+    );
     const byQueue = new Map<QueueName, ClaimedOutboxMessage[]>();
     for (const message of claimed) {
       if (!isKnownJob(message.queue, message.job_name)) {
@@ -86,7 +89,11 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     try {
       await withTimeout(
         queueByName(this.moduleRef, queueName).addBulk(
-          messages.map((m) => ({ name: m.job_name, data: m.payload, opts: { ...defaults, ...m.options, jobId: m.id } })),
+          messages.map((m) => ({
+            name: m.job_name,
+            data: m.payload,
+            opts: { ...defaults, ...m.options, jobId: m.id },
+          })),
         ),
         PUSH_TIMEOUT_MS,
         `Redis did not accept the jobs within ${PUSH_TIMEOUT_MS} ms`,
@@ -96,7 +103,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       this.logger.warn({ queue: label, count: ids.length, reason }, 'outbox push failed; the messages will be retried');
       await this.repository
         .releaseForRetry(ids, reason)
-        .catch((e: unknown) => this.logger.error({ err: e }, 'could not release outbox messages; their claim will lapse'));
+        .catch((e: unknown) =>
+          this.logger.error({ err: e }, 'could not release outbox messages; their claim will lapse'),
+        );
       this.relayed.inc({ queue: label, outcome: 'retry' }, ids.length);
       return;
     }

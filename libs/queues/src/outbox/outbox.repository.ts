@@ -36,7 +36,12 @@ export class OutboxRepository {
 
   async insert(tx: Tx, rows: Prisma.OutboxMessageCreateManyInput[]): Promise<string[]> {
     if (rows.length === 1) return [(await tx.outboxMessage.create({ data: rows[0], select: { id: true } })).id];
-    return (await tx.outboxMessage.createManyAndReturn({ data: rows, select: { id: true } })).map((r) => r.id);
+    return (
+      await tx.outboxMessage.createManyAndReturn({
+        data: rows,
+        select: { id: true },
+      })
+    ).map((r) => r.id);
   }
 
   /** Claims up to `limit` due messages for `claimSeconds`; concurrent relays get disjoint sets. */
@@ -115,7 +120,9 @@ export class OutboxRepository {
         ...(filter.state ? STATE_FILTERS[filter.state] : {}),
         ...(filter.queue ? { queue: filter.queue } : {}),
         ...(after
-          ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+          ? {
+              OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+            }
           : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

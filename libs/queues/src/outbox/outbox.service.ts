@@ -44,12 +44,18 @@ export class OutboxService {
   /** Records several jobs in one statement; returns their ids in order. */
   async enqueueMany(tx: Tx, messages: AnyOutboxMessage[]): Promise<string[]> {
     if (messages.length === 0) return [];
-    return this.repository.insert(tx, messages.map((m) => this.toRow(m)));
+    return this.repository.insert(
+      tx,
+      messages.map((m) => this.toRow(m)),
+    );
   }
 
   private toRow(message: AnyOutboxMessage): Prisma.OutboxMessageCreateManyInput {
     const requestId = this.cls.isActive() ? this.cls.get('requestId') : undefined;
-    const data = { ...(message.data as object), ...(requestId ? { requestId } : {}) } as Record<string, unknown>;
+    const data = {
+      ...(message.data as object),
+      ...(requestId ? { requestId } : {}),
+    } as Record<string, unknown>;
     const options: Record<string, number> = {};
     if (message.priority !== undefined) options.priority = message.priority;
     if (message.attempts !== undefined) options.attempts = message.attempts;
