@@ -9,38 +9,12 @@
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { buildIfNeeded } = require('./lib/build');
 const { ensurePostgres, ensureRedis, ROOT } = require('./lib/local-services');
 
 const log = (/** @type {string} */ message) => process.stdout.write(`[itinera] ${message}\n`);
-const BUILD_STAMP = path.join(ROOT, 'dist', '.build-stamp');
-const BUILD_INPUTS = [
-  'apps',
-  'libs',
-  'prisma/schema',
-  'tsconfig.json',
-  'tsconfig.build.json',
-  'nest-cli.json',
-  'package-lock.json',
-];
 /** Children get less than the launcher's 10 s budget, leaving time to stop PostgreSQL and Redis. */
 const CHILD_GRACE_MS = 7_000;
-
-/** @param {string} p @returns {number} */
-function newestMtime(p) {
-  const full = path.join(ROOT, p);
-  if (!fs.existsSync(full)) return 0;
-  const stat = fs.statSync(full);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return fs.readdirSync(full).reduce((max, entry) => Math.max(max, newestMtime(path.join(p, entry))), stat.mtimeMs);
-}
-
-function buildIfNeeded() {
-  const built = fs.existsSync(BUILD_STAMP) ? fs.statSync(BUILD_STAMP).mtimeMs : 0;
-  if (BUILD_INPUTS.every((p) => newestMtime(p) <= built)) return;
-  log('building (sources changed since the last build)');
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  fs.writeFileSync(BUILD_STAMP, new Date().toISOString());
-}
 
 /** @param {Record<string, string>} env */
 function migrate(env) {
@@ -69,9 +43,9 @@ async function waitUntilReady(url, timeoutMs) {
 async function main() {
   // The same .env the apps read: a DATABASE_URL or REDIS_URL there means no embedded server.
   if (fs.existsSync(path.join(ROOT, '.env'))) process.loadEnvFile(path.join(ROOT, '.env'));
-  buildIfNeeded();
+  buildIfNeeded(log);
   const postgres = await ensurePostgres(log);
-  /** @type {{ stop: () => Promise<void> } | undefined} */
+  /** @type {import('./lib/local-services').Service | undefined} */
   let redis;
   /** @type {import('node:child_process').ChildProcess[]} */
   const children = [];
@@ -111,7 +85,7 @@ async function main() {
       ...process.env,
       DATABASE_URL: postgres.url,
       DIRECT_DATABASE_URL: process.env.DIRECT_DATABASE_URL || postgres.url,
-      REDIS_URL: /** @type {{ url: string }} */ (redis).url,
+      REDIS_URL: /** @type {import('./lib/local-services').Service} */ (redis).url,
       SHUTDOWN_GRACE_MS: process.env.SHUTDOWN_GRACE_MS || String(CHILD_GRACE_MS),
       LOG_PRETTY: process.env.LOG_PRETTY || (process.stdout.isTTY ? 'true' : 'false'),
     });
@@ -143,7 +117,7 @@ async function main() {
     log(`  Queue dashboard  ${api}/admin/queues`);
     log(`  Worker health    ${worker}/health/ready`);
     log(`  PostgreSQL       ${postgres.url.replace(/:[^:@/]*@/, ':***@')}`);
-    log(`  Redis            ${/** @type {{ url: string }} */ (redis).url}`);
+    log(`  Redis            ${/** @type {import('./lib/local-services').Service} */ (redis).url}`);
     log('Press Ctrl-C to stop.');
   } catch (error) {
     process.stderr.write(`[itinera] ${error instanceof Error ? error.message : String(error)}\n`);

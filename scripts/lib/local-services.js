@@ -206,6 +206,7 @@ async function ensureDatabase(adminUrl, database) {
  */
 async function ensurePostgres(log) {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, started: false, stop: async () => undefined };
+  /** @type {() => Promise<void>} */
   let stop = async () => undefined;
   let started = false;
   if (await postgresAnswers(embeddedUrl('postgres'))) {
@@ -279,4 +280,5 @@ async function ensureRedis(log) {
   };
 }
 
+/** @typedef {Service} LocalService */
 module.exports = { ensurePostgres, ensureRedis, ensureDatabase, postgresAnswers, redisAnswers, ROOT, DATA_DIR };

@@ -25,7 +25,7 @@ export class ProblemDetails {
   title!: string;
 
   /** The HTTP status code. */
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ type: 'integer', example: 400 })
   status!: number;
 
   /** What went wrong in this occurrence, for a person. */

@@ -12,7 +12,7 @@ export class PageInfo {
   nextCursor!: string | null;
 
   /** The page size that was applied. */
-  @ApiProperty({ example: 20 })
+  @ApiProperty({ type: 'integer', example: 20 })
   limit!: number;
 }
 

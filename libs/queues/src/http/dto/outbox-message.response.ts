@@ -24,6 +24,7 @@ export class OutboxMessageResponse {
   payload!: Record<string, unknown>;
 
   /** Relay attempts so far. */
+  @ApiProperty({ type: 'integer' })
   attempts!: number;
 
   /** Why the last relay attempt failed. */
