@@ -1,3 +1,4 @@
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -27,12 +28,15 @@ export function apiDocument(app: NestFastifyApplication): OpenAPIObject {
  * Creates the API application, fully configured but not listening. Shared by main.ts, the OpenAPI
  * writer and the e2e tests, so that all three see the same app. `preview` builds the route graph
  * without instantiating providers (no database or Redis needed), for the OpenAPI writer.
+ * `extraModules` adds modules beside the API's own (the benchmarks' comparison routes).
  */
 export async function createApiApp(
   env: AppEnvironment,
-  options: { preview?: boolean } = {},
+  options: { preview?: boolean; extraModules?: DynamicModule['imports'] } = {},
 ): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(env), createFastifyAdapter(env), {
+  const module = ApiModule.forRoot(env);
+  module.imports = [...(module.imports ?? []), ...(options.extraModules ?? [])];
+  const app = await NestFactory.create<NestFastifyApplication>(module, createFastifyAdapter(env), {
     bufferLogs: true,
     // configureHttpApp registers the JSON parser; nothing else is parsed.
     bodyParser: false,
