@@ -13,3 +13,5 @@ export * from './queues-worker.module';
 export * from './queues.module';
 export * from './repeatable-job.schedule';
 export * from './repeatable-jobs';
+export * from './maintenance/maintenance.processor';
+export * from './maintenance/maintenance.schedules';

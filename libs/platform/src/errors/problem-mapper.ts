@@ -211,9 +211,35 @@ function isPostgresError(error: unknown): error is { code: string; severity: str
   return typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
 }
 
+/** Driver-adapter error kinds that mean "the database is not reachable right now". */
+const UNREACHABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'SocketTimeout',
+  'ConnectionClosed',
+  'TooManyConnections',
+  'TlsConnectionError',
+]);
+
+/**
+ * The database or Redis went away: socket error codes, pg's own messages for a connection cut
+ * mid-query (they carry no code), and Prisma's driver-adapter error kinds.
+ */
 function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code);
+  const e = error as { code?: unknown; message?: unknown; name?: unknown; cause?: { kind?: unknown } };
+  if (
+    typeof e?.code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(e.code)
+  ) {
+    return true;
+  }
+  if (e?.name === 'DriverAdapterError' && typeof e.cause?.kind === 'string' && UNREACHABLE_KINDS.has(e.cause.kind))
+    return true;
+  return (
+    typeof e?.message === 'string' &&
+    /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(
+      e.message,
+    )
+  );
 }
 
 /** Turns anything thrown while handling a request into the problem the client receives. */

@@ -1,0 +1,63 @@
+// @ts-check
+/**
+ * health: the platform's overhead per request. `GET /health/live` on the full API app (every global
+ * middleware on: nestjs-pino, helmet, CORS, request id, metrics hooks, throttler guard, validation
+ * pipe, problem-details filter) against a bare Fastify route returning the same JSON with the same
+ * server options. Target (DESIGN.md): the app reaches at least 60% of the bare route's requests/s.
+ *
+ * One server at a time, each in its own child process, started afresh for each round; the order is
+ * ABBA (bare, app, app, bare, ...) so a slow drift of the shared machine weighs on both sides alike.
+ */
+const { assertClean, describeRound, measure, resultRow, startServer } = require('../lib/harness');
+
+const PATH = '/health/live';
+const EXPECTED_BODY = '{"status":"ok"}';
+const TARGET = 0.6;
+
+const BARE = 'bare Fastify route (ceiling)';
+const APP = 'full API app';
+
+/** @type {{ variant: string, script: string }[]} */
+const VARIANTS = [
+  { variant: BARE, script: 'bare-server.js' },
+  { variant: APP, script: 'app-server.js' },
+];
+
+/** @type {import('../lib/harness').Scenario} */
+module.exports = {
+  name: 'health',
+  summary: 'GET /health/live on the full API app vs a bare Fastify route (target: >= 60% of its req/s)',
+  async run({ params, serverEnv, log }) {
+    /** @type {import('../lib/harness').Round[]} */
+    const rounds = [];
+    for (let round = 1; round <= params.rounds; round++) {
+      const order = round % 2 ? VARIANTS : [...VARIANTS].reverse();
+      for (const { variant, script } of order) {
+        const server = await startServer(variant, script, serverEnv);
+        try {
+          const response = await fetch(`${server.url}${PATH}`);
+          const body = await response.text();
+          if (response.status !== 200 || body !== EXPECTED_BODY) {
+            throw new Error(`${variant}: GET ${PATH} answered ${response.status} ${body}`);
+          }
+          const result = await measure({ url: server.url, path: PATH, params });
+          assertClean(result, `${variant}, round ${round}`, server);
+          rounds.push({ variant, round, ...result });
+          log(`health round ${round}, ${variant}: ${describeRound(result)}`);
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+    const rows = [resultRow(rounds, BARE, BARE), resultRow(rounds, APP, BARE, TARGET)];
+    return {
+      rows,
+      rounds,
+      notes: [
+        `The app's request logger runs at LOG_LEVEL=${params.logLevel} (stdout to /dev/null), but /health/live is one of its quiet paths: no request line is written for it.`,
+        '/health/live skips the throttler (@SkipThrottle); the other global middleware all run.',
+      ],
+      details: { path: PATH, targetRatio: TARGET, order: 'ABBA per pair of rounds, a fresh server per round' },
+    };
+  },
+};

@@ -1,0 +1,31 @@
+// @ts-check
+/**
+ * Child process: the full API app (every global middleware on) from dist/, listening on an
+ * ephemeral port on 127.0.0.1, which it reports to the runner over IPC. BENCH_MODULES=db adds the
+ * bench-only db routes (bench-db.module.js). Configuration comes from the environment the runner
+ * sets (validated like production). SIGTERM closes the app (Nest's shutdown hooks); losing the
+ * runner (IPC disconnect) ends the process, so no server outlives a benchmark.
+ */
+const dist = require('./dist');
+
+async function main() {
+  const { validateEnvironment } = dist.platform();
+  const { createApiApp } = dist.apiApp();
+  const env = validateEnvironment(process.env);
+  const modules = (process.env.BENCH_MODULES ?? '').split(',').filter(Boolean);
+  const extraModules = modules.map((name) => {
+    if (name === 'db') return require('./bench-db.module').BenchDbModule;
+    throw new Error(`unknown bench module ${name}`);
+  });
+  const app = await createApiApp(env, { extraModules });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.send?.({ type: 'listening', port });
+}
+
+process.on('disconnect', () => process.exit(0));
+main().catch((error) => {
+  process.stderr.write(`app-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

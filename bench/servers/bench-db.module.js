@@ -1,0 +1,75 @@
+// @ts-check
+/**
+ * A bench-only Nest module, added to the full API app through `createApiApp(env, { extraModules })`:
+ * two routes that read one outbox row by id, identical except for the database call.
+ *   GET /bench/db/prisma/:id  PrismaService.outboxMessage.findUnique
+ *   GET /bench/db/pg/:id      prisma.pool.query (the pg Pool under Prisma) with the statement Prisma
+ *                             itself sends for that findUnique (see db-lookup.js)
+ * Plain JavaScript: the decorators are applied with Reflect.decorate, with the same design-type
+ * metadata tsc would emit for `@Param('id') id: string`, so Nest (DI, the global validation pipe)
+ * treats these routes exactly like the API's TypeScript ones.
+ */
+require('reflect-metadata');
+const { Controller, Get, Inject, Module, NotFoundException, Param } = require('@nestjs/common');
+const dist = require('./dist');
+const { lookupFromEnv } = require('./db-lookup');
+
+const { PrismaService } = dist.prisma();
+const lookup = lookupFromEnv();
+
+class BenchDbController {
+  /** @param {InstanceType<typeof PrismaService>} prisma */
+  constructor(prisma) {
+    this.prisma = prisma;
+  }
+
+  /** @param {string} id */
+  async viaPrisma(id) {
+    const row = await this.prisma.outboxMessage.findUnique({ where: { id } });
+    if (!row) throw new NotFoundException();
+    return row;
+  }
+
+  /** @param {string} id */
+  async viaPg(id) {
+    const { rows } = await this.prisma.pool.query(lookup.sql, lookup.paramsFor(id));
+    if (!rows[0]) throw new NotFoundException();
+    return rows[0];
+  }
+}
+
+/**
+ * @param {string} method
+ * @param {string} routePath
+ */
+function route(method, routePath) {
+  const proto = BenchDbController.prototype;
+  Reflect.decorate(
+    [
+      Get(routePath),
+      (target, key) => Param('id')(target, /** @type {string} */ (key), 0),
+      Reflect.metadata('design:type', Function),
+      Reflect.metadata('design:paramtypes', [String]),
+      Reflect.metadata('design:returntype', Promise),
+    ],
+    proto,
+    method,
+    Object.getOwnPropertyDescriptor(proto, method),
+  );
+}
+route('viaPrisma', 'prisma/:id');
+route('viaPg', 'pg/:id');
+Reflect.decorate(
+  [
+    Controller('bench/db'),
+    (target) => Inject(PrismaService)(target, undefined, 0),
+    Reflect.metadata('design:paramtypes', [PrismaService]),
+  ],
+  BenchDbController,
+);
+
+class BenchDbModule {}
+// PrismaModule is global in the API app: PrismaService is the app's own instance.
+Reflect.decorate([Module({ controllers: [BenchDbController] })], BenchDbModule);
+
+module.exports = { BenchDbModule, BenchDbController };
