@@ -7,7 +7,7 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs'],
   testRegex: '\\.spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
   moduleNameMapper: { '^@itinera/([^/]+)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
 };

@@ -67,7 +67,10 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parseJson(request, body as string, (error: (Error & { code?: string }) | null, value?: unknown) => {
       if (error && MALFORMED_JSON.has(error.code ?? '')) {
-        done(new AppError(PlatformErrorCode.MalformedBody, 400, 'Malformed body', { detail: error.message }), undefined);
+        done(
+          new AppError(PlatformErrorCode.MalformedBody, 400, 'Malformed body', { detail: error.message }),
+          undefined,
+        );
       } else {
         done(error, value);
       }
