@@ -53,7 +53,8 @@ RUN npm run build \
 # ---------------------------------------------------------------------------------------------
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
-# No devDependencies: embedded-postgres, typescript, ts-node, the Nest CLI, jest... stay out.
+# No devDependencies: embedded-postgres, ts-node, the Nest CLI, jest... stay out. (typescript
+# stays in: npm keeps it as an optional peer dependency of prisma and @prisma/client; unused.)
 RUN npm ci --omit=dev --ignore-scripts
 COPY scripts/ ./scripts/
 COPY prisma/ ./prisma/
@@ -98,6 +99,7 @@ EXPOSE 3000 3001
 
 # No HEALTHCHECK here: the api (3000), the worker (3001) and the migration job (none) need
 # different ones; docker-compose.yml sets them (GET /health/ready).
-# Exec form: node is PID 1 and receives SIGTERM itself; the apps drain within SHUTDOWN_GRACE_MS
-# (default 8 s), so give them a longer stop timeout (compose: stop_grace_period).
+# Exec form, no shell in between: node receives SIGTERM itself (as PID 1, or from the init that
+# `docker run --init` / compose `init: true` adds) and drains within SHUTDOWN_GRACE_MS (default
+# 8 s), so give containers a longer stop timeout (compose: stop_grace_period: 15s).
 CMD ["node", "dist/apps/api/src/main.js"]

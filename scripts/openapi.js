@@ -6,7 +6,11 @@ const { buildIfNeeded } = require('./lib/build');
 
 const root = path.join(__dirname, '..');
 buildIfNeeded((message) => process.stdout.write(`[openapi] ${message}\n`));
-execFileSync(process.execPath, [path.join(root, 'dist', 'apps', 'api', 'src', 'write-openapi.js'), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [path.join(root, 'dist', 'apps', 'api', 'src', 'write-openapi.js'), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);

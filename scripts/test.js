@@ -15,7 +15,11 @@ const jest = require.resolve('jest/bin/jest');
 
 /** @param {string} config @param {NodeJS.ProcessEnv} env */
 function runJest(config, env) {
-  const { status } = spawnSync(process.execPath, [jest, '--config', config, ...jestArgs], { cwd: ROOT, env, stdio: 'inherit' });
+  const { status } = spawnSync(process.execPath, [jest, '--config', config, ...jestArgs], {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  });
   return status ?? 1;
 }
 
@@ -31,7 +35,12 @@ async function main() {
   let status = 1;
   try {
     redis = await ensureRedis(log);
-    status = runJest('jest.e2e.config.js', { ...process.env, ITINERA_TEST_ADMIN_URL: postgres.url, DATABASE_URL: postgres.url, REDIS_URL: redis.url });
+    status = runJest('jest.e2e.config.js', {
+      ...process.env,
+      ITINERA_TEST_ADMIN_URL: postgres.url,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+    });
   } finally {
     await redis?.stop();
     await postgres.stop();

@@ -6,7 +6,15 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUILD_STAMP = path.join(ROOT, 'dist', '.build-stamp');
-const BUILD_INPUTS = ['apps', 'libs', 'prisma/schema', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package-lock.json'];
+const BUILD_INPUTS = [
+  'apps',
+  'libs',
+  'prisma/schema',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'nest-cli.json',
+  'package-lock.json',
+];
 
 /** @param {string} p @returns {number} */
 function newestMtime(p) {

@@ -9,11 +9,20 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
   });
   afterAll(() => app.close());
 
-  const expectProblem = (res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) => {
+  const expectProblem = (
+    res: { statusCode: number; headers: Record<string, unknown>; json(): any },
+    status: number,
+    code: string,
+  ) => {
     expect(res.statusCode).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     const body = res.json();
-    expect(body).toMatchObject({ status, code, type: expect.stringMatching(/^urn:itinera:problem:/), title: expect.any(String) });
+    expect(body).toMatchObject({
+      status,
+      code,
+      type: expect.stringMatching(/^urn:itinera:problem:/),
+      title: expect.any(String),
+    });
     expect(body.requestId).toBe(res.headers['x-request-id']);
     expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+|prisma|SELECT /i);
     return body;
@@ -22,7 +31,12 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
   const someId = '00000000-0000-4000-8000-000000000000';
 
   it('answers malformed JSON with 400 MALFORMED_BODY', async () => {
-    const res = await app.inject({ method: 'POST', url: `/admin/outbox/${someId}/retry`, headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/admin/outbox/${someId}/retry`,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"a":',
+    });
     expectProblem(res, 400, 'MALFORMED_BODY');
   });
 
@@ -32,12 +46,20 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
   });
 
   it('rejects an unknown query field by name', async () => {
-    const body = expectProblem(await app.inject({ method: 'GET', url: '/admin/outbox?colour=red' }), 400, 'VALIDATION_FAILED');
+    const body = expectProblem(
+      await app.inject({ method: 'GET', url: '/admin/outbox?colour=red' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(body.errors).toEqual([{ field: 'colour', message: 'is not allowed' }]);
   });
 
   it('names each invalid field with what is wrong', async () => {
-    const body = expectProblem(await app.inject({ method: 'GET', url: '/admin/outbox?limit=0&state=lost' }), 400, 'VALIDATION_FAILED');
+    const body = expectProblem(
+      await app.inject({ method: 'GET', url: '/admin/outbox?limit=0&state=lost' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(body.errors).toEqual(
       expect.arrayContaining([
         { field: 'limit', message: 'must not be less than 1' },
@@ -57,12 +79,21 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
   });
 
   it('answers an unsupported content type with 415', async () => {
-    const res = await app.inject({ method: 'POST', url: `/admin/outbox/${someId}/retry`, headers: { 'content-type': 'text/xml' }, payload: '<a/>' });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/admin/outbox/${someId}/retry`,
+      headers: { 'content-type': 'text/xml' },
+      payload: '<a/>',
+    });
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers a malformed id in the path with 400 naming it', async () => {
-    const body = expectProblem(await app.inject({ method: 'GET', url: '/admin/outbox/not-a-uuid' }), 400, 'VALIDATION_FAILED');
+    const body = expectProblem(
+      await app.inject({ method: 'GET', url: '/admin/outbox/not-a-uuid' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(body.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
   });
 
@@ -72,14 +103,22 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
 
   it('answers a forged cursor with 400 INVALID_CURSOR', async () => {
     const forged = Buffer.from(JSON.stringify(['yesterday', 42])).toString('base64url');
-    const body = expectProblem(await app.inject({ method: 'GET', url: `/admin/outbox?cursor=${forged}` }), 400, 'INVALID_CURSOR');
+    const body = expectProblem(
+      await app.inject({ method: 'GET', url: `/admin/outbox?cursor=${forged}` }),
+      400,
+      'INVALID_CURSOR',
+    );
     expect(body.errors).toEqual([{ field: 'cursor', message: expect.any(String) }]);
   });
 
   it('echoes an acceptable incoming x-request-id and replaces an unacceptable one', async () => {
     const kept = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'trace-123.abc' } });
     expect(kept.headers['x-request-id']).toBe('trace-123.abc');
-    const replaced = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id\nwith newline' } });
+    const replaced = await app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'bad id\nwith newline' },
+    });
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -26,9 +26,13 @@ describe('OpenAPI document and the generated client', () => {
 
   it('has client types generated from the committed openapi.json (run `npm run client`)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'itinera-client-')), 'itinera-api.d.ts');
-    execFileSync(process.execPath, [join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), join(root, 'openapi.json'), '-o', out], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), join(root, 'openapi.json'), '-o', out],
+      {
+        stdio: 'ignore',
+      },
+    );
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(root, 'client', 'itinera-api.d.ts'), 'utf8'));
   });
 
@@ -42,7 +46,11 @@ describe('OpenAPI document and the generated client', () => {
     const document = apiDocument(app);
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item as Record<string, { responses: Record<string, any> }>)) {
-        expect([path, method, operation.responses['500']?.content?.['application/problem+json']]).toEqual([path, method, expect.anything()]);
+        expect([path, method, operation.responses['500']?.content?.['application/problem+json']]).toEqual([
+          path,
+          method,
+          expect.anything(),
+        ]);
       }
     }
   });
@@ -58,7 +66,9 @@ describe('OpenAPI document and the generated client', () => {
 
     it('round-trips a call with typed parameters and response', async () => {
       const api = createItineraClient({ baseUrl });
-      const { data, error, response } = await api.GET('/admin/outbox', { params: { query: { limit: 5, state: 'dead' } } });
+      const { data, error, response } = await api.GET('/admin/outbox', {
+        params: { query: { limit: 5, state: 'dead' } },
+      });
       expect(error).toBeUndefined();
       expect(response.status).toBe(200);
       expect(data?.page).toEqual({ nextCursor: null, limit: 5 });
@@ -67,7 +77,9 @@ describe('OpenAPI document and the generated client', () => {
 
     it('receives problems as typed errors', async () => {
       const api = createItineraClient({ baseUrl });
-      const { data, error, response } = await api.GET('/admin/outbox/{id}', { params: { path: { id: '00000000-0000-4000-8000-000000000000' } } });
+      const { data, error, response } = await api.GET('/admin/outbox/{id}', {
+        params: { path: { id: '00000000-0000-4000-8000-000000000000' } },
+      });
       expect(data).toBeUndefined();
       expect(response.status).toBe(404);
       expect(error).toMatchObject({ status: 404, code: 'NOT_FOUND' });

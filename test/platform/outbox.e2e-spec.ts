@@ -29,7 +29,9 @@ describe('transactional outbox', () => {
     it('keeps a committed entry while Redis is down and relays it as exactly one job once Redis is back', async () => {
       const prisma = worker.get(PrismaService);
       const outbox = worker.get(OutboxService);
-      const id = await prisma.transaction((tx) => outbox.enqueue(tx, { queue: MAINTENANCE_QUEUE, job: 'outbox-purge', data: {} }));
+      const id = await prisma.transaction((tx) =>
+        outbox.enqueue(tx, { queue: MAINTENANCE_QUEUE, job: 'outbox-purge', data: {} }),
+      );
 
       const failed = await waitFor('a failed relay attempt', async () => {
         const row = await prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
@@ -38,7 +40,11 @@ describe('transactional outbox', () => {
       expect(failed.deliveredAt).toBeNull();
 
       await proxy.open();
-      await waitFor('delivery', async () => (await prisma.outboxMessage.findUniqueOrThrow({ where: { id } })).deliveredAt, 30_000);
+      await waitFor(
+        'delivery',
+        async () => (await prisma.outboxMessage.findUniqueOrThrow({ where: { id } })).deliveredAt,
+        30_000,
+      );
       const queue = worker.get<Queue>(getQueueToken(MAINTENANCE_QUEUE));
       expect((await outboxJobs(queue)).map((job) => job.id)).toEqual([id]);
 
@@ -90,12 +96,18 @@ describe('transactional outbox', () => {
     it('relays each of 300 messages exactly once with two relays racing', async () => {
       const outbox = worker.get(OutboxService);
       const ids = await prisma.transaction((tx) =>
-        outbox.enqueueMany(tx, Array.from({ length: 300 }, () => ({ queue: MAINTENANCE_QUEUE, job: 'outbox-purge' as const, data: {} }))),
+        outbox.enqueueMany(
+          tx,
+          Array.from({ length: 300 }, () => ({ queue: MAINTENANCE_QUEUE, job: 'outbox-purge' as const, data: {} })),
+        ),
       );
       const relays = [worker.get(OutboxRelayService), otherWorker.get(OutboxRelayService)];
       let claimed = 0;
       do {
-        claimed = (await Promise.all([...relays, ...relays].map((relay) => relay.relayOnce()))).reduce((a, b) => a + b, 0);
+        claimed = (await Promise.all([...relays, ...relays].map((relay) => relay.relayOnce()))).reduce(
+          (a, b) => a + b,
+          0,
+        );
       } while (claimed > 0);
 
       expect(await prisma.outboxMessage.count({ where: { deliveredAt: null } })).toBe(0);
@@ -142,7 +154,10 @@ describe('transactional outbox', () => {
           seen.push(...page.data.map((m: { id: string }) => m.id));
           cursor = page.page.nextCursor;
         } while (cursor);
-        const expected = await prisma.outboxMessage.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { id: true } });
+        const expected = await prisma.outboxMessage.findMany({
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          select: { id: true },
+        });
         expect(seen).toEqual(expected.map((m) => m.id));
       } finally {
         await api.close();

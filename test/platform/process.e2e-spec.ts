@@ -6,11 +6,15 @@ const root = join(__dirname, '..', '..');
 
 /** Runs an app entry point from source (ts-node, transpile only) the way `node dist/...` runs it in production. */
 function runEntryPoint(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', entry], {
-    cwd: root,
-    env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', entry],
+    {
+      cwd: root,
+      env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
@@ -46,7 +50,10 @@ describe('the api process', () => {
     const deadline = Date.now() + 45_000;
     let ready = false;
     while (!ready && Date.now() < deadline) {
-      ready = await fetch(url).then((r) => r.ok, () => false);
+      ready = await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!ready) await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(ready).toBe(true);

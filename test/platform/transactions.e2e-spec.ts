@@ -15,7 +15,9 @@ describe('PrismaService.transaction', () => {
   afterAll(() => app.close());
 
   async function newRow(): Promise<string> {
-    const row = await prisma.outboxMessage.create({ data: { queue: '{maintenance}', jobName: 'outbox-purge', payload: {} } });
+    const row = await prisma.outboxMessage.create({
+      data: { queue: '{maintenance}', jobName: 'outbox-purge', payload: {} },
+    });
     return row.id;
   }
 

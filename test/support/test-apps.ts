@@ -24,7 +24,11 @@ export async function startWorker(overrides: Record<string, string> = {}): Promi
 }
 
 /** Polls `probe` until it returns a truthy value, or fails after `timeoutMs` with `what` in the message. */
-export async function waitFor<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T> | T,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
