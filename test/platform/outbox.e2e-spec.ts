@@ -1,6 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Queue } from 'bull';
+import Bull, { type Queue } from 'bull';
+import { Client } from 'pg';
 import { PrismaService } from '@itinera/prisma';
 import { MAINTENANCE_QUEUE, OutboxRelayService, OutboxService } from '@itinera/queues';
 import { startApi, startWorker, waitFor } from '../support/test-apps';
@@ -179,5 +180,35 @@ describe('transactional outbox', () => {
       // Left: the recent delivered row and the purge job's own message.
       expect(await prisma.outboxMessage.count()).toBe(2);
     });
+  });
+});
+
+describe('worker shutdown', () => {
+  it('lets a running job finish, with the database still connected, before it exits', async () => {
+    const worker = await startWorker();
+    const queue = worker.get<Queue>(getQueueToken(MAINTENANCE_QUEUE));
+    // Another session holds a lock the purge job's DELETE waits for, so the job is mid-run when
+    // the shutdown starts.
+    const blocker = new Client({ connectionString: process.env.DATABASE_URL });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE outbox_messages IN SHARE MODE');
+    const job = await queue.add('outbox-purge', {}, { jobId: `drain-${Date.now()}` });
+    await waitFor('the job to start', async () => (await job.getState()) === 'active');
+
+    const closing = worker.close();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+    await closing;
+
+    const observer = new Bull(MAINTENANCE_QUEUE, process.env.REDIS_URL!, { prefix: process.env.QUEUE_PREFIX });
+    try {
+      const finished = await observer.getJob(job.id);
+      expect(await finished?.getState()).toBe('completed');
+      expect(finished?.returnvalue).toEqual({ deleted: 0 });
+    } finally {
+      await observer.close();
+    }
   });
 });

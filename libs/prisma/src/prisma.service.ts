@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Prisma, PrismaClient } from '@prisma/client';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
@@ -40,7 +40,7 @@ function describeTarget(url: string): string {
  * slower than DATABASE_SLOW_QUERY_MS (SQL text only, never parameters).
  */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   /** The pg pool under Prisma; for set-based or prepared SQL on hot paths, through `query()`. */
   readonly pool: Pool;
@@ -76,7 +76,11 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     await this.waitForDatabase();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Last in the shutdown: Nest has drained HTTP and the worker has let running jobs finish
+   * (beforeApplicationShutdown) by the time the pool closes.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     await this.pool.end();
   }

@@ -15,3 +15,4 @@ export * from './repeatable-job.schedule';
 export * from './repeatable-jobs';
 export * from './maintenance/maintenance.processor';
 export * from './maintenance/maintenance.schedules';
+export * from './worker-drain';

@@ -6,6 +6,7 @@ import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedules } from './maintenance/maintenance.schedules';
 import { OutboxPurgeService } from './outbox/outbox-purge.service';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { WorkerDrain } from './worker-drain';
 
 /** The platform's worker side: the outbox relay, housekeeping jobs and their schedules. */
 @Module({
@@ -17,6 +18,7 @@ import { OutboxRelayService } from './outbox/outbox-relay.service';
     MaintenanceSchedules,
     JobHandlerCheck,
     JobMetrics,
+    WorkerDrain,
   ],
   exports: [OutboxRelayService, OutboxPurgeService, MaintenanceSchedules],
 })

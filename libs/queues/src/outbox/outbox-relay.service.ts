@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Client } from 'pg';
 import { Counter } from 'prom-client';
@@ -24,7 +24,7 @@ const NOTIFY_CHANNEL = 'outbox_messages';
  * nothing is lost. Passes run on NOTIFY from the insert trigger and every OUTBOX_POLL_INTERVAL_MS.
  */
 @Injectable()
-export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelayService.name);
   private readonly relayed: Counter<'queue' | 'outcome'>;
   private running = false;
@@ -56,7 +56,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     void this.listen();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Finishes the pass under way, then stops (before the database pool closes). */
+  async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loop;
