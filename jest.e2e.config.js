@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * End-to-end tests: `test/**\/*.e2e-spec.ts` against real PostgreSQL and Redis. The global setup
- * migrates a template database once; each jest worker clones its own database from it and uses
+ * migrates a template database once; each test file clones its own database from it and uses
  * its own Redis key prefix (test/support/worker-environment.ts). Run through `npm test` or
  * `npm run test:e2e`, which find or start the servers first (scripts/test.js).
  */

@@ -42,7 +42,7 @@ function usage() {
     '  all       every scenario, one after the other',
     '',
     'environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),',
-    '             BENCH_ROUNDS (rounds per variant, 2), BENCH_LOG_LEVEL (the app\'s LOG_LEVEL, info)',
+    "             BENCH_ROUNDS (rounds per variant, 2), BENCH_LOG_LEVEL (the app's LOG_LEVEL, info)",
   ];
   return lines.join('\n');
 }
@@ -110,7 +110,7 @@ const fixed = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
  * @param {{ scenario: string, rows: import('./lib/harness').ResultRow[] }[]} results
  */
 function formatTable(results) {
-  const header = ['scenario', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'target', 'result'];
+  const header = ['scenario', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'vs ceiling', 'target', 'result'];
   const lines = results.flatMap(({ scenario, rows }) =>
     rows.map((row) => [
       scenario,
@@ -118,15 +118,19 @@ function formatTable(results) {
       Math.round(row.requestsPerSecond).toLocaleString('en-US'),
       fixed(row.p50),
       fixed(row.p99),
+      fixed(row.cpuMicrosPerRequest, 0),
       row.ceiling ? 'ceiling' : `${(row.ratio * 100).toFixed(1)}%`,
       row.target ?? '-',
       row.pass === null ? '-' : row.pass ? 'PASS' : 'FAIL',
     ]),
   );
-  const numeric = new Set([2, 3, 4, 5]);
+  const numeric = new Set([2, 3, 4, 5, 6]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const render = (/** @type {string[]} */ cells) =>
-    cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render)].join('\n');
 }
 
@@ -168,7 +172,10 @@ function describeUrl(url) {
  */
 async function runScenario(scenario, { adminUrl, redisUrl, params }) {
   const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, '').replace(/[-:T]/g, '');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:T]/g, '');
   const database = `itinera_bench_${scenario.name.replace(/-/g, '_')}_${stamp}`;
   const queuePrefix = `itinera-bench-${stamp}`;
   const databaseUrl = harness.withDatabase(adminUrl, database);
@@ -226,7 +233,12 @@ async function runScenario(scenario, { adminUrl, redisUrl, params }) {
       rounds: result.rounds,
     };
     fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
-    return { scenario: scenario.name, rows: result.rows, notes: result.notes, file };
+    const load = (/** @type {number[]} */ l) => l.map((v) => v.toFixed(2)).join(' ');
+    const notes = [
+      ...result.notes,
+      `Load average (1/5/15 min) at start ${load(record.machine.loadAverage)}, at end ${load(record.machine.loadAverageAtEnd)}.`,
+    ];
+    return { scenario: scenario.name, rows: result.rows, notes, file };
   } finally {
     await harness.stopAllChildren();
     await deleteQueueKeys();
@@ -303,7 +315,13 @@ async function main() {
       process.stdout.write(`  raw rounds: ${path.relative(ROOT, file)}\n`);
     }
     process.stdout.write(
-      '\nMedians over the rounds. Compare ratios within one run only: on this shared machine runs vary by up to ±25%.\n',
+      [
+        '',
+        'Medians over the rounds. "vs ceiling" is req/s against the ceiling measured in the same run; CPU µs/req',
+        "is the server process's own CPU per response (not the database's). Compare within one run only: on",
+        'this shared machine runs vary by up to ±25%.',
+        '',
+      ].join('\n'),
     );
   }
   if (failedToRun) return 2;

@@ -73,6 +73,7 @@ const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(
  * @property {string} url       http://127.0.0.1:<port>
  * @property {() => string} stderrTail  the last lines the child wrote to stderr
  * @property {() => boolean} alive
+ * @property {() => Promise<number>} cpuMicros  the child's CPU time so far (user + system), µs
  * @property {() => Promise<void>} stop  SIGTERM (graceful), SIGKILL after a grace period
  */
 
@@ -162,6 +163,17 @@ async function startServer(label, script, env, timeoutMs = 60_000) {
   });
   const stderrTail = () => stderr.join('').split('\n').slice(-40).join('\n').trim();
   child.once('exit', () => liveChildren.delete(child));
+  /** @type {((micros: number) => void)[]} */
+  const cpuWaiters = [];
+  child.on('message', (/** @type {{ type?: string, user?: number, system?: number }} */ message) => {
+    if (message?.type === 'cpu') cpuWaiters.shift()?.((message.user ?? 0) + (message.system ?? 0));
+  });
+  /** @returns {Promise<number>} */
+  const cpuMicros = () =>
+    new Promise((resolve, reject) => {
+      cpuWaiters.push(resolve);
+      child.send({ type: 'cpu' }, (error) => error && reject(error));
+    });
   try {
     const port = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${label} did not start within ${timeoutMs} ms`)), timeoutMs);
@@ -186,12 +198,15 @@ async function startServer(label, script, env, timeoutMs = 60_000) {
       url: `http://127.0.0.1:${port}`,
       stderrTail,
       alive: () => child.exitCode === null && child.signalCode === null,
+      cpuMicros,
       stop: () => stopChild(child),
     };
   } catch (error) {
     await stopChild(child, 2_000);
     const tail = stderrTail();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}${tail ? `\n--- its stderr ---\n${tail}` : ''}`);
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}${tail ? `\n--- its stderr ---\n${tail}` : ''}`,
+    );
   }
 }
 
@@ -212,7 +227,10 @@ async function startServer(label, script, env, timeoutMs = 60_000) {
  * @property {number} errors
  * @property {number} timeouts
  * @property {number} seconds  measured duration
- * @property {number} [counted]  increase of the `counter` of measure() over the measured window
+ * @property {number} cpuMicrosPerRequest  the server process's CPU time (user + system) over the
+ *   measured window divided by the responses in it: steadier than req/s on a shared machine, and
+ *   without the database server's own work
+ * @property {Record<string, number>} [counted]  increase of each of the `counters` of measure() over the measured window
  */
 
 /**
@@ -254,16 +272,18 @@ function autocannonRun(options) {
 }
 
 /**
- * Warm-up (discarded), then one measured run against `url`.
+ * Warm-up (discarded), then one measured run against `server`.
  * @param {object} options
- * @param {string} options.url  base URL of the server
+ * @param {ServerChild} options.server
  * @param {string} [options.path]  fixed path
  * @param {() => string} [options.nextPath]  a path per request (e.g. a random id)
  * @param {BenchParams} options.params
- * @param {() => Promise<number>} [options.counter]  read just before and just after the measured run
+ * @param {() => Promise<Record<string, number>>} [options.counters]  server-side counters, read just
+ *   before and just after the measured run
  * @returns {Promise<LoadResult>}
  */
-async function measure({ url, path: fixedPath, nextPath, params, counter }) {
+async function measure({ server, path: fixedPath, nextPath, params, counters }) {
+  const url = server.url;
   const requests = nextPath
     ? [{ method: 'GET', setupRequest: (/** @type {{ path: string }} */ req) => ({ ...req, path: nextPath() }) }]
     : undefined;
@@ -274,10 +294,12 @@ async function measure({ url, path: fixedPath, nextPath, params, counter }) {
     requests,
   };
   if (params.warmup > 0) await autocannonRun({ ...base, duration: params.warmup });
-  const before = counter ? await counter() : 0;
+  const before = counters ? await counters() : {};
+  const cpuBefore = await server.cpuMicros();
   const result = await autocannonRun({ ...base, duration: params.duration });
   throwIfAborted(); // a run stopped by Ctrl-C is not a result
-  const after = counter ? await counter() : 0;
+  const cpuAfter = await server.cpuMicros();
+  const after = counters ? await counters() : {};
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -289,7 +311,10 @@ async function measure({ url, path: fixedPath, nextPath, params, counter }) {
     errors: result.errors,
     timeouts: result.timeouts,
     seconds: result.duration,
-    ...(counter ? { counted: after - before } : {}),
+    cpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result['2xx'] + result.non2xx),
+    ...(counters
+      ? { counted: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])) }
+      : {}),
   };
 }
 
@@ -308,7 +333,8 @@ function assertClean(result, what, server) {
 
 /** @param {LoadResult} r */
 const describeRound = (r) =>
-  `${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
+  `${Math.round(r.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
+  `server CPU ${Math.round(r.cpuMicrosPerRequest)} µs/request`;
 
 // ---------------------------------------------------------------------------------------------
 // Per-run database
@@ -368,6 +394,7 @@ async function dropDatabase(adminUrl, database) {
  * @property {number} requestsPerSecond  median over the rounds
  * @property {number} p50  median over the rounds, ms
  * @property {number} p99  median over the rounds, ms
+ * @property {number} cpuMicrosPerRequest  median over the rounds
  * @property {number} ratio  median req/s divided by the ceiling's median req/s (1 for the ceiling)
  * @property {boolean} ceiling
  * @property {string | null} target  e.g. ">= 60%"
@@ -399,6 +426,7 @@ function mediansOf(rounds, variant) {
     requestsPerSecond: median(own.map((r) => r.requestsPerSecond)),
     p50: median(own.map((r) => r.p50)),
     p99: median(own.map((r) => r.p99)),
+    cpuMicrosPerRequest: median(own.map((r) => r.cpuMicrosPerRequest)),
   };
 }
 

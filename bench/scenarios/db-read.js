@@ -74,19 +74,26 @@ async function captureFindUniqueSql(databaseUrl, id) {
 }
 
 /**
- * Statements Prisma has run on outbox_messages in the app, from its db_query_duration_seconds
- * histogram on /metrics (PrismaService times every statement; prisma.pool.query is not timed).
+ * Server-side counts from the app's /metrics: statements PrismaService has timed on outbox_messages
+ * (db_query_duration_seconds; prisma.pool.query is not timed) and responses of the Prisma route
+ * (http_request_duration_seconds). Their ratio over a round is Prisma's statements per request.
  * @param {string} url
  */
-async function outboxStatements(url) {
+async function prismaCounters(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
+  const counters = { statements: 0, responses: 0 };
   for (const line of text.split('\n')) {
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (line.startsWith('db_query_duration_seconds_count{') && line.includes('table="outbox_messages"')) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      counters.statements += value;
+    } else if (
+      line.startsWith('http_request_duration_seconds_count{') &&
+      line.includes('route="/bench/db/prisma/:id"')
+    ) {
+      counters.responses += value;
     }
   }
-  return total;
+  return counters;
 }
 
 /** @param {string} url @param {string} path */
@@ -100,7 +107,8 @@ async function getJson(url, path) {
 /** @type {import('../lib/harness').Scenario} */
 module.exports = {
   name: 'db-read',
-  summary: 'one outbox row by id in a request: Prisma findUnique vs raw pg in the API app, bare Fastify + pg as ceiling',
+  summary:
+    'one outbox row by id in a request: Prisma findUnique vs raw pg in the API app, bare Fastify + pg as ceiling',
   async run({ params, serverEnv, databaseUrl, log }) {
     log(`seeding ${ROWS.toLocaleString('en-US')} outbox rows`);
     const ids = await seed(databaseUrl);
@@ -118,7 +126,7 @@ module.exports = {
       try {
         const row = await getJson(server.url, `/bench/db/pg/${ids[0]}`);
         if (row.id !== ids[0]) throw new Error(`${CEILING}: wrong row ${JSON.stringify(row)}`);
-        const result = await measure({ url: server.url, nextPath: () => `/bench/db/pg/${randomId()}`, params });
+        const result = await measure({ server, nextPath: () => `/bench/db/pg/${randomId()}`, params });
         assertClean(result, `${CEILING}, round ${round}`, server);
         rounds.push({ variant: CEILING, round, ...result });
         log(`db-read round ${round}, ${CEILING}: ${describeRound(result)}`);
@@ -145,17 +153,16 @@ module.exports = {
       for (let round = 1; round <= params.rounds; round++) {
         for (const { variant, route } of round % 2 ? variants : [...variants].reverse()) {
           const result = await measure({
-            url: app.url,
+            server: app,
             nextPath: () => `/bench/db/${route}/${randomId()}`,
             params,
-            counter: route === 'prisma' ? () => outboxStatements(app.url) : undefined,
+            counters: route === 'prisma' ? () => prismaCounters(app.url) : undefined,
           });
           assertClean(result, `${variant}, round ${round}`, app);
           rounds.push({ variant, round, ...result });
-          const batching =
-            result.counted !== undefined
-              ? `, ${(result.counted / Math.max(1, result.requests)).toFixed(2)} statements per request`
-              : '';
+          const batching = result.counted
+            ? `, ${(result.counted.statements / Math.max(1, result.counted.responses)).toFixed(2)} statements per request`
+            : '';
           log(`db-read round ${round}, ${variant}: ${describeRound(result)}${batching}`);
         }
       }
@@ -165,12 +172,16 @@ module.exports = {
 
     for (let round = 2; round <= params.rounds; round++) await ceilingRound(round);
 
-    const rows = [resultRow(rounds, CEILING, CEILING), resultRow(rounds, APP_PG, CEILING), resultRow(rounds, APP_PRISMA, CEILING)];
+    const rows = [
+      resultRow(rounds, CEILING, CEILING),
+      resultRow(rounds, APP_PG, CEILING),
+      resultRow(rounds, APP_PRISMA, CEILING),
+    ];
     const prismaVsPg = rows[2].requestsPerSecond / rows[1].requestsPerSecond;
     const prismaRounds = rounds.filter((r) => r.variant === APP_PRISMA);
-    const statements = prismaRounds.reduce((sum, r) => sum + (r.counted ?? 0), 0);
-    const requests = prismaRounds.reduce((sum, r) => sum + r.requests, 0);
-    const statementsPerRequest = statements / Math.max(1, requests);
+    const statements = prismaRounds.reduce((sum, r) => sum + (r.counted?.statements ?? 0), 0);
+    const responses = prismaRounds.reduce((sum, r) => sum + (r.counted?.responses ?? 0), 0);
+    const statementsPerRequest = statements / Math.max(1, responses);
     return {
       rows,
       rounds,
@@ -178,8 +189,12 @@ module.exports = {
         `Prisma / raw pg, both inside the API app: ${(prismaVsPg * 100).toFixed(0)}% of the requests/s (no target).`,
         "Context (DESIGN.md): Prisma 6.19's findUnique costs about 4x pg's CPU per lookup on these machines (~330 us vs ~47 us).",
         `The pg routes send the statement captured from Prisma's query log for this findUnique (${lookup.params.length} parameters: id, LIMIT, OFFSET), unnamed (not prepared).`,
-        `Prisma sent ${statementsPerRequest.toFixed(2)} statements per request: it batches findUnique calls made in the same tick into one IN (...) query.`,
-        `The app logs each bench request at LOG_LEVEL=${params.logLevel} (stdout to /dev/null); the throttler guard (in memory) runs on both app routes; the ceiling has neither.`,
+        `Prisma's extra server CPU per request (Prisma route minus pg route, medians): ${Math.round(rows[2].cpuMicrosPerRequest - rows[1].cpuMicrosPerRequest)} µs.`,
+        `Prisma sent ${statementsPerRequest.toFixed(2)} statements per request` +
+          (statementsPerRequest < 0.99
+            ? ': it batches findUnique calls made in the same tick into one IN (...) query.'
+            : ' (it batches findUnique calls made in the same tick; here requests arrived in separate ticks).'),
+        `The app logs each bench request at LOG_LEVEL=${params.logLevel} (stdout to /dev/null); the ceiling has no logger. Both app routes are @SkipThrottle, like /health/live (see bench-db.module.js).`,
         `${ROWS.toLocaleString('en-US')} seeded rows, a random id per request.`,
       ],
       details: {

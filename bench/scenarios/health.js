@@ -40,7 +40,7 @@ module.exports = {
           if (response.status !== 200 || body !== EXPECTED_BODY) {
             throw new Error(`${variant}: GET ${PATH} answered ${response.status} ${body}`);
           }
-          const result = await measure({ url: server.url, path: PATH, params });
+          const result = await measure({ server, path: PATH, params });
           assertClean(result, `${variant}, round ${round}`, server);
           rounds.push({ variant, round, ...result });
           log(`health round ${round}, ${variant}: ${describeRound(result)}`);

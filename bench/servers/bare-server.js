@@ -57,6 +57,10 @@ async function main() {
 }
 
 process.on('disconnect', () => process.exit(0));
+// The runner reads this process's CPU time around each measured run.
+process.on('message', (/** @type {{ type?: string }} */ message) => {
+  if (message?.type === 'cpu') process.send?.({ type: 'cpu', ...process.cpuUsage() });
+});
 main().catch((error) => {
   process.stderr.write(`bare-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);

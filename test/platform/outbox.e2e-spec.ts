@@ -120,9 +120,12 @@ describe('transactional outbox', () => {
     it('marks a message for an unknown queue dead, and an operator can see and retry it', async () => {
       const [{ id }] = await prisma.$queryRaw<{ id: string }[]>`
         INSERT INTO outbox_messages (queue, job_name, payload) VALUES ('{nowhere}', 'nothing', '{}') RETURNING id`;
+      // The insert's NOTIFY may wake either worker's relay first; whichever claims it marks it dead.
       await worker.get(OutboxRelayService).relayOnce();
-      const dead = await prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
-      expect(dead.deadAt).not.toBeNull();
+      const dead = await waitFor('the message to be marked dead', async () => {
+        const row = await prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
+        return row.deadAt ? row : undefined;
+      });
       expect(dead.lastError).toContain('{nowhere}');
 
       const api = await startApi();
