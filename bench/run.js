@@ -29,7 +29,7 @@ const SCENARIOS = [require('./scenarios/health'), require('./scenarios/db-read')
 
 /**
  * The app's global rate limit (RATE_LIMIT_MAX, 600 per minute by default) would turn most of a
- * benchmark into 429s; it is raised out of the way, while the throttler guard itself still runs.
+ * benchmark into 429s; it is raised out of the way, while the rate-limit hook itself still runs.
  */
 const UNLIMITED_RATE = '100000000';
 

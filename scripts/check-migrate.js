@@ -49,11 +49,15 @@ async function main() {
     log('migrate deploy: ok');
     prisma(url.toString(), ['migrate', 'dev', '--create-only', '--name', 'migrate_check']);
     created = fs.readdirSync(migrations).filter((name) => !before.has(name));
-    if (created.length !== 1 || !created[0].endsWith('_migrate_check')) throw new Error(`expected one new draft migration, found: ${created.join(', ') || 'none'}`);
+    if (created.length !== 1 || !created[0].endsWith('_migrate_check'))
+      throw new Error(`expected one new draft migration, found: ${created.join(', ') || 'none'}`);
     log(`migrate dev --create-only: ok (${created[0]})`);
     prisma(url.toString(), ['migrate', 'dev', '--skip-generate']);
     log('migrate dev (applying the draft): ok');
-    const { rows } = await adminQuery(postgres.url, "SELECT datname FROM pg_database WHERE datname LIKE 'prisma_migrate_shadow_db_%'");
+    const { rows } = await adminQuery(
+      postgres.url,
+      "SELECT datname FROM pg_database WHERE datname LIKE 'prisma_migrate_shadow_db_%'",
+    );
     if (rows.length) throw new Error(`shadow databases left behind: ${rows.map((r) => r.datname).join(', ')}`);
     log('no shadow database left behind: ok');
   } finally {

@@ -194,7 +194,7 @@ module.exports = {
           (statementsPerRequest < 0.99
             ? ': it batches findUnique calls made in the same tick into one IN (...) query.'
             : ' (it batches findUnique calls made in the same tick; here requests arrived in separate ticks).'),
-        `The app logs each bench request at LOG_LEVEL=${params.logLevel} (stdout to /dev/null); the ceiling has no logger. Both app routes are @SkipThrottle, like /health/live (see bench-db.module.js).`,
+        `The app logs each bench request at LOG_LEVEL=${params.logLevel} (stdout to /dev/null); the ceiling has no logger. Both app routes pass the global rate limit and the request logger like any API route.`,
         `${ROWS.toLocaleString('en-US')} seeded rows, a random id per request.`,
       ],
       details: {

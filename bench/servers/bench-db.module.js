@@ -9,15 +9,11 @@
  * metadata tsc would emit for `@Param('id') id: string`, so Nest (DI, the global validation pipe)
  * treats these routes exactly like the API's TypeScript ones.
  *
- * @SkipThrottle, as on /health/live: the global ThrottlerGuard still runs and lets them through.
- * Throttled, they would measure an artefact of the benchmark instead: the runner raises
- * RATE_LIMIT_MAX so that nothing is refused, and @nestjs/throttler's in-memory storage keeps one
- * expiry per hit in the window and filters that whole list on every request, so with a limit that is
- * never reached (and every request from one address) each request costs more than the one before.
+ * Like every API route they pass the global rate limit (the runner raises RATE_LIMIT_MAX so that
+ * nothing is refused) and the request logger.
  */
 require('reflect-metadata');
 const { Controller, Get, Inject, Module, NotFoundException, Param } = require('@nestjs/common');
-const { SkipThrottle } = require('@nestjs/throttler');
 const dist = require('./dist');
 const { lookupFromEnv } = require('./db-lookup');
 
@@ -69,7 +65,6 @@ route('viaPg', 'pg/:id');
 Reflect.decorate(
   [
     Controller('bench/db'),
-    SkipThrottle(),
     /** @type {ClassDecorator} */ ((target) => Inject(PrismaService)(target, undefined, 0)),
     Reflect.metadata('design:paramtypes', [PrismaService]),
   ],

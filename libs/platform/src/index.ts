@@ -21,3 +21,4 @@ export * from './pagination/page-query.dto';
 export * from './util/with-timeout';
 export * from './bootstrap';
 export * from './http/uuid-param.pipe';
+export * from './http/rate-limit';

@@ -1,5 +1,4 @@
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import { Prisma } from '@prisma/client';
 import { AppError, PlatformErrorCode } from './app-error';
 import { toProblem } from './problem-mapper';
@@ -39,8 +38,11 @@ describe('toProblem', () => {
     expect(toProblem(new HttpException('db password is hunter2', 500)).detail).not.toContain('hunter2');
   });
 
-  it('maps rate limiting to 429', () => {
-    expect(toProblem(new ThrottlerException())).toMatchObject({ status: 429, code: PlatformErrorCode.RateLimited });
+  it('maps a 429 from the HTTP layer to RATE_LIMITED', () => {
+    expect(toProblem(new HttpException('slow down', 429))).toMatchObject({
+      status: 429,
+      code: PlatformErrorCode.RateLimited,
+    });
   });
 
   it.each([

@@ -1,5 +1,4 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import { Prisma } from '@prisma/client';
 import { STATUS_CODES } from 'node:http';
 import { AppError, PlatformErrorCode } from './app-error';
@@ -255,13 +254,6 @@ export function toProblem(error: unknown): Problem {
       headers: error.headers,
       isServerFault: error.status >= 500,
     };
-  }
-  if (error instanceof ThrottlerException) {
-    return problem(
-      429,
-      PlatformErrorCode.RateLimited,
-      'Too many requests. Retry after the number of seconds in Retry-After.',
-    );
   }
   if (error instanceof HttpException) return fromHttpException(error);
   if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrismaKnownError(error);

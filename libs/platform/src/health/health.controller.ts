@@ -1,8 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
 import { AppError, PlatformErrorCode } from '../errors/app-error';
+import { SkipRateLimit } from '../http/rate-limit';
 import { ApiProblems } from '../openapi/api-responses';
 import { withTimeout } from '../util/with-timeout';
 import { DependencyStatus, HealthResponse } from './health.response';
@@ -10,7 +10,6 @@ import { READINESS_CHECKS, READINESS_TIMEOUT_MS, type ReadinessCheck } from './r
 
 @ApiTags('operations')
 @ApiExtraModels(DependencyStatus)
-@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -21,6 +20,7 @@ export class HealthController {
 
   /** Liveness: the process answers. Checks no dependency, so a database outage never restarts it. */
   @Get('live')
+  @SkipRateLimit()
   @ApiOperation({ summary: 'Liveness probe' })
   @ApiOkResponse({ type: HealthResponse })
   live(): HealthResponse {
@@ -29,6 +29,7 @@ export class HealthController {
 
   /** Readiness: every dependency (database, Redis, queues) answers; 503 names the ones that do not. */
   @Get('ready')
+  @SkipRateLimit()
   @ApiOperation({ summary: 'Readiness probe' })
   @ApiOkResponse({ type: HealthResponse })
   @ApiProblems({ 503: 'A dependency is down; `checks` says which.' })

@@ -1,4 +1,5 @@
-import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { fastifyRequestContext } from '@fastify/request-context';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
@@ -6,7 +7,9 @@ import type { AppEnvironment } from '../config/config.schema';
 import { AppConfig } from '../config/app-config.module';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { AppError, PlatformErrorCode } from '../errors/app-error';
+import { rateLimited } from './rate-limit';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
+import { securityHeaders } from './security-headers';
 
 /** Fastify codes of a JSON body that cannot be parsed. */
 const MALFORMED_JSON = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
@@ -16,7 +19,7 @@ export function fastifyOptions(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES' | 'T
   return {
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
-    // The id is also put on the raw request, where pino-http and nestjs-cls read it.
+    // The id is also put on the raw request, where pino-http reads it.
     genReqId: (req: IncomingMessage) => ((req as IncomingMessage & { id?: string }).id = requestIdFor(req)),
     // While draining at shutdown, new requests get 503 and keep-alive sockets close.
     return503OnClosing: true,
@@ -30,7 +33,8 @@ export function createFastifyAdapter(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES
 
 /**
  * Fastify-level setup shared by the API, the worker's health server and the e2e tests: logs,
- * security headers, CORS, the request-id response header and the HTTP latency histogram.
+ * request context, security headers, rate limits, CORS, the JSON body parser, the request-id
+ * response header and the HTTP latency histogram.
  */
 export async function configureHttpApp(app: NestFastifyApplication): Promise<void> {
   const config = app.get(AppConfig);
@@ -38,26 +42,42 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   app.flushLogs();
   app.enableShutdownHooks();
 
-  await app.register(helmet, {
-    // Swagger UI (at /docs) needs inline scripts and styles and data: images.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+  // The request's async context (RequestContext), entered before any other hook runs.
+  await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: String(request.id) }) });
+  const headers = {
+    ...securityHeaders({
+      // Swagger UI (at /docs) needs inline scripts and styles and data: images.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", "'unsafe-inline'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        },
       },
-    },
+    }),
+  };
+  const rateLimitMax: number = config.get('RATE_LIMIT_MAX', { infer: true });
+  const rateLimitWindowMs: number = config.get('RATE_LIMIT_TTL_SECONDS', { infer: true }) * 1000;
+  await app.register(rateLimit, {
+    global: true,
+    max: rateLimitMax,
+    timeWindow: rateLimitWindowMs,
+    keyGenerator: (request) => request.ip,
+    errorResponseBuilder: (_request, context) => rateLimited(context),
   });
   const origins = config
     .get('CORS_ORIGINS', { infer: true })
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean);
-  app.enableCors({
-    origin: origins.includes('*') ? true : origins,
-    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
-  });
+  // No origins configured: no cross-origin access, and no CORS hook on every request.
+  if (origins.length) {
+    app.enableCors({
+      origin: origins.includes('*') ? true : origins,
+      exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
+    });
+  }
 
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify's own JSON parser (with its prototype-poisoning guards), but with errors Nest cannot
@@ -78,6 +98,7 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   });
   const duration = app.get(MetricsRegistry).httpRequestDuration();
   fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers);
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });

@@ -1,16 +1,16 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
+import { SkipRateLimit } from '../http/rate-limit';
 import { MetricsRegistry } from './metrics.registry';
 
 @ApiTags('operations')
-@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly registry: MetricsRegistry) {}
 
   /** Prometheus scrape endpoint: HTTP latency, queue depths, query timings, process metrics. */
   @Get()
+  @SkipRateLimit()
   @ApiOperation({ summary: 'Prometheus metrics' })
   @ApiProduces('text/plain')
   @ApiOkResponse({

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import type { Prisma } from '@prisma/client';
-import type { RequestContext } from '@itinera/platform';
+import { RequestContext } from '@itinera/platform';
 import type { Tx } from '@itinera/prisma';
 import type { JobData, JobName, QueueName } from '../queue-registry';
 import { OutboxRepository } from './outbox.repository';
@@ -30,10 +29,7 @@ export type AnyOutboxMessage = {
  */
 @Injectable()
 export class OutboxService {
-  constructor(
-    private readonly cls: ClsService<RequestContext>,
-    private readonly repository: OutboxRepository,
-  ) {}
+  constructor(private readonly repository: OutboxRepository) {}
 
   /** Records one job to run after `tx` commits; returns the message id (also its Bull job id). */
   async enqueue(tx: Tx, message: AnyOutboxMessage): Promise<string> {
@@ -51,7 +47,7 @@ export class OutboxService {
   }
 
   private toRow(message: AnyOutboxMessage): Prisma.OutboxMessageCreateManyInput {
-    const requestId = this.cls.isActive() ? this.cls.get('requestId') : undefined;
+    const requestId = RequestContext.get('requestId');
     const data = {
       ...(message.data as object),
       ...(requestId ? { requestId } : {}),
