@@ -44,7 +44,14 @@ async function main() {
   // The same .env the apps read: a DATABASE_URL or REDIS_URL there means no embedded server.
   if (fs.existsSync(path.join(ROOT, '.env'))) process.loadEnvFile(path.join(ROOT, '.env'));
   buildIfNeeded(log);
-  const postgres = await ensurePostgres(log);
+  /** @type {import('./lib/local-services').Service} */
+  let postgres;
+  try {
+    postgres = await ensurePostgres(log);
+  } catch (error) {
+    process.stderr.write(`[itinera] ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
   /** @type {import('./lib/local-services').Service | undefined} */
   let redis;
   /** @type {import('node:child_process').ChildProcess[]} */

@@ -97,6 +97,28 @@ function serverIdentity() {
   }
 }
 
+/**
+ * As root the embedded server runs as `postgres`, which must be able to reach the binaries and the
+ * data directory: a project under a directory other users cannot enter (mode 700, e.g. /root or a
+ * `mktemp -d` folder) would otherwise fail with a bare EACCES.
+ * @param {{ uid?: number }} identity @param {string[]} paths
+ */
+function assertReachableByServer(identity, paths) {
+  if (identity.uid === undefined) return;
+  for (const target of paths) {
+    for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+      const { mode, uid } = fs.existsSync(dir) ? fs.statSync(dir) : { mode: 0o777, uid: identity.uid };
+      if (uid !== identity.uid && (mode & 0o001) === 0) {
+        throw new Error(
+          `The embedded PostgreSQL runs as the "postgres" user (PostgreSQL refuses root), which cannot enter ${dir}. ` +
+            `Run Itinera from a directory other users can reach (chmod o+x ${dir}) or set DATABASE_URL.`,
+        );
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+  }
+}
+
 /** @param {{ uid?: number, gid?: number }} identity @param {string} dir */
 function chownTree(identity, dir) {
   if (identity.uid === undefined || identity.gid === undefined) return;
@@ -112,6 +134,7 @@ function chownTree(identity, dir) {
 async function startEmbeddedPostgres(log) {
   const { initdb, postgres } = await embeddedBinaries();
   const identity = serverIdentity();
+  assertReachableByServer(identity, [initdb, EMBEDDED_PG.dir]);
   fs.mkdirSync(DATA_DIR, { recursive: true });
   if (!fs.existsSync(path.join(EMBEDDED_PG.dir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${path.relative(ROOT, EMBEDDED_PG.dir)}`);
