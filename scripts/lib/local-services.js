@@ -107,6 +107,7 @@ function assertReachableByServer(identity, paths) {
   if (identity.uid === undefined) return;
   for (const target of paths) {
     for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+      /** @type {{ mode: number, uid: number | undefined }} */
       const { mode, uid } = fs.existsSync(dir) ? fs.statSync(dir) : { mode: 0o777, uid: identity.uid };
       if (uid !== identity.uid && (mode & 0o001) === 0) {
         throw new Error(

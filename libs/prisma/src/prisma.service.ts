@@ -5,6 +5,7 @@ import { Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'p
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig, MetricsRegistry } from '@itinera/platform';
 import { describeStatement, queryDurationHistogram, registerPoolGauges } from './query-metrics';
+import { timedPgClient } from './timed-pg-client';
 import { isRetryableTransactionError, retryDelayMs } from './transaction-retry';
 
 /** The client a unit of work receives inside `PrismaService.transaction`. */
@@ -44,32 +45,34 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   private readonly logger = new Logger(PrismaService.name);
   /** The pg pool under Prisma; for set-based or prepared SQL on hot paths, through `query()`. */
   readonly pool: Pool;
-  private readonly slowQueryMs: number;
-  private readonly durations;
 
   constructor(
     private readonly config: AppConfig,
     metrics: MetricsRegistry,
   ) {
+    const slowQueryMs = config.get('DATABASE_SLOW_QUERY_MS', { infer: true });
+    const durations = queryDurationHistogram(metrics);
+    const logger = new Logger(PrismaService.name);
     const pool = new Pool({
+      // Every statement, Prisma's or raw, is timed at the driver.
+      Client: timedPgClient((sql, durationMs) => {
+        durations.observe(describeStatement(sql), durationMs / 1000);
+        if (slowQueryMs > 0 && durationMs >= slowQueryMs) {
+          logger.warn({ durationMs: Math.round(durationMs), sql: sql.slice(0, 2_000) }, 'slow query');
+        }
+      }),
       connectionString: config.get('DATABASE_URL', { infer: true }),
       max: config.get('DATABASE_POOL_SIZE', { infer: true }),
       statement_timeout: config.get('DATABASE_STATEMENT_TIMEOUT_MS', { infer: true }) || undefined,
       application_name: 'itinera',
       connectionTimeoutMillis: 10_000,
     });
-    super({
-      adapter: new PrismaPg(pool),
-      log: [{ emit: 'event', level: 'query' }],
-    });
+    super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
-    this.slowQueryMs = config.get('DATABASE_SLOW_QUERY_MS', { infer: true });
-    this.durations = queryDurationHistogram(metrics);
     registerPoolGauges(metrics, pool);
     // An idle connection that the server closed (restart, failover) is dropped and replaced on
     // next use; without a listener pg-pool would crash the process.
     pool.on('error', (error) => this.logger.warn({ err: error }, 'idle database connection lost'));
-    (this as unknown as QueryEventClient).$on('query', (event) => this.observe(event.query, event.duration));
   }
 
   async onModuleInit(): Promise<void> {
@@ -108,24 +111,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     }
   }
 
-  /** A timed raw query on the shared pool, for hot paths where Prisma's per-query cost matters. */
-  async query<R extends QueryResultRow = QueryResultRow>(
+  /** A raw query on the shared pool (timed like every statement), for hot paths where Prisma's cost matters. */
+  query<R extends QueryResultRow = QueryResultRow>(
     query: QueryConfig | string,
     values?: unknown[],
   ): Promise<QueryResult<R>> {
-    const started = performance.now();
-    try {
-      return await this.pool.query<R>(query as QueryConfig, values);
-    } finally {
-      this.observe(typeof query === 'string' ? query : query.text, performance.now() - started);
-    }
-  }
-
-  private observe(sql: string, durationMs: number): void {
-    this.durations.observe(describeStatement(sql), durationMs / 1000);
-    if (this.slowQueryMs > 0 && durationMs >= this.slowQueryMs) {
-      this.logger.warn({ durationMs: Math.round(durationMs), sql: sql.slice(0, 2_000) }, 'slow query');
-    }
+    return this.pool.query<R>(query as QueryConfig, values);
   }
 
   /** PostgreSQL may still be starting (compose, embedded): retry with backoff for a bounded time. */
