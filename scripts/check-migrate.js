@@ -8,8 +8,7 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ensurePostgres, ensureDatabase, ROOT } = require('./lib/local-services');
-const { Client } = require('pg');
+const { adminQuery, ensurePostgres, ensureDatabase, ROOT } = require('./lib/local-services');
 
 const prismaCli = require.resolve('prisma/build/index.js');
 const log = (/** @type {string} */ message) => process.stdout.write(`[check-migrate] ${message}\n`);
@@ -21,17 +20,6 @@ function prisma(url, args) {
     env: { ...process.env, DATABASE_URL: url, DIRECT_DATABASE_URL: url },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-/** @param {string} adminUrl @param {string} sql @param {unknown[]} [values] */
-async function adminQuery(adminUrl, sql, values) {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await client.query(sql, values);
-  } finally {
-    await client.end();
-  }
 }
 
 async function main() {

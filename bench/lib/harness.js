@@ -7,7 +7,7 @@
  */
 const { spawn, execFileSync } = require('node:child_process');
 const path = require('node:path');
-const { Client } = require('pg');
+const { adminQuery } = require('../../scripts/lib/local-services');
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -345,17 +345,6 @@ function withDatabase(url, database) {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
-}
-
-/** @param {string} adminUrl @param {string} sql @param {unknown[]} [values] */
-async function adminQuery(adminUrl, sql, values) {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await client.query(sql, values);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Applies prisma/migrations with the same CLI and config as `npm run db:deploy` (and the tests). @param {string} url */

@@ -6,6 +6,7 @@
  * sets (validated like production). SIGTERM closes the app (Nest's shutdown hooks); losing the
  * runner (IPC disconnect) ends the process, so no server outlives a benchmark.
  */
+const { portOf, runBenchServer } = require('./child');
 const dist = require('./dist');
 
 async function main() {
@@ -19,17 +20,7 @@ async function main() {
   });
   const app = await createApiApp(env, { extraModules });
   await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.send?.({ type: 'listening', port });
+  return portOf(app.getHttpServer());
 }
 
-process.on('disconnect', () => process.exit(0));
-// The runner reads this process's CPU time around each measured run.
-process.on('message', (/** @type {{ type?: string }} */ message) => {
-  if (message?.type === 'cpu') process.send?.({ type: 'cpu', ...process.cpuUsage() });
-});
-main().catch((error) => {
-  process.stderr.write(`app-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBenchServer('app-server', main);

@@ -9,6 +9,7 @@
  * Reports its ephemeral port to the runner over IPC; exits on SIGTERM or when the runner goes.
  */
 const { Pool } = require('pg');
+const { portOf, runBenchServer } = require('./child');
 const dist = require('./dist');
 const { lookupFromEnv } = require('./db-lookup');
 
@@ -51,17 +52,7 @@ async function main() {
   process.once('SIGINT', () => void stop());
 
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.send?.({ type: 'listening', port });
+  return portOf(app.server);
 }
 
-process.on('disconnect', () => process.exit(0));
-// The runner reads this process's CPU time around each measured run.
-process.on('message', (/** @type {{ type?: string }} */ message) => {
-  if (message?.type === 'cpu') process.send?.({ type: 'cpu', ...process.cpuUsage() });
-});
-main().catch((error) => {
-  process.stderr.write(`bare-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBenchServer('bare-server', main);

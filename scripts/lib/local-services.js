@@ -210,6 +210,17 @@ function embeddedUrl(database) {
   return `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
+/** Runs one statement on a connection of its own (CREATE/DROP DATABASE cannot share one). @param {string} adminUrl @param {string} sql @param {unknown[]} [values] */
+async function adminQuery(adminUrl, sql, values) {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await client.query(sql, values);
+  } finally {
+    await client.end();
+  }
+}
+
 /** @param {string} adminUrl @param {string} database */
 async function ensureDatabase(adminUrl, database) {
   const client = new Client({ connectionString: adminUrl });
@@ -305,4 +316,13 @@ async function ensureRedis(log) {
 }
 
 /** @typedef {Service} LocalService */
-module.exports = { ensurePostgres, ensureRedis, ensureDatabase, postgresAnswers, redisAnswers, ROOT, DATA_DIR };
+module.exports = {
+  ensurePostgres,
+  ensureRedis,
+  ensureDatabase,
+  adminQuery,
+  postgresAnswers,
+  redisAnswers,
+  ROOT,
+  DATA_DIR,
+};

@@ -20,10 +20,6 @@ export interface TransactionOptions {
   timeoutMs?: number;
 }
 
-type QueryEventClient = PrismaClient<{
-  log: [{ emit: 'event'; level: 'query' }];
-}>;
-
 /** Where the database is, without the password, for messages. */
 function describeTarget(url: string): string {
   try {
