@@ -122,9 +122,17 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('sends security headers', async () => {
-    const res = await app.inject({ method: 'GET', url: '/health/live' });
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  it('sends API security headers on JSON responses and a page policy on the docs', async () => {
+    const api = await app.inject({ method: 'GET', url: '/health/live' });
+    expect(api.headers).toMatchObject({
+      'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'strict-transport-security': expect.stringContaining('max-age='),
+      'referrer-policy': 'no-referrer',
+    });
+    const docs = await app.inject({ method: 'GET', url: '/docs' });
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    expect(docs.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 });

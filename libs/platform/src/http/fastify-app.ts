@@ -9,7 +9,7 @@ import { MetricsRegistry } from '../metrics/metrics.registry';
 import { AppError, PlatformErrorCode } from '../errors/app-error';
 import { rateLimited } from './rate-limit';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
-import { securityHeaders } from './security-headers';
+import { securityHeadersFor } from './security-headers';
 
 /** Fastify codes of a JSON body that cannot be parsed. */
 const MALFORMED_JSON = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
@@ -44,19 +44,6 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
 
   // The request's async context (RequestContext), entered before any other hook runs.
   await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: String(request.id) }) });
-  const headers = {
-    ...securityHeaders({
-      // Swagger UI (at /docs) needs inline scripts and styles and data: images.
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", "'unsafe-inline'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-        },
-      },
-    }),
-  };
   const rateLimitMax: number = config.get('RATE_LIMIT_MAX', { infer: true });
   const rateLimitWindowMs: number = config.get('RATE_LIMIT_TTL_SECONDS', { infer: true }) * 1000;
   await app.register(rateLimit, {
@@ -98,7 +85,7 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   });
   const duration = app.get(MetricsRegistry).httpRequestDuration();
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(securityHeadersFor(request.url));
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
