@@ -77,7 +77,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         continue;
       }
       const queue = message.queue as QueueName;
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), message]);
+      const batch = byQueue.get(queue);
+      if (batch) batch.push(message);
+      else byQueue.set(queue, [message]);
     }
     await Promise.all([...byQueue].map(([queue, messages]) => this.push(queue, messages)));
     return claimed.length;
