@@ -5,42 +5,30 @@
  * migrations, creates a draft migration with `migrate dev --create-only` (the step every hand-written
  * SQL migration starts from), applies it with `migrate dev`, and checks no shadow database is left.
  */
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { adminQuery, ensurePostgres, ensureDatabase, ROOT } = require('./lib/local-services');
+const { adminQuery, ensurePostgres, ensureDatabase, prismaCli, withDatabase, ROOT } = require('./lib/local-services');
 
-const prismaCli = require.resolve('prisma/build/index.js');
 const log = (/** @type {string} */ message) => process.stdout.write(`[check-migrate] ${message}\n`);
-
-/** @param {string} url @param {string[]} args */
-function prisma(url, args) {
-  execFileSync(process.execPath, [prismaCli, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, DIRECT_DATABASE_URL: url },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 async function main() {
   const postgres = await ensurePostgres(log);
   const database = `itinera_migrate_check_${Date.now().toString(36)}`;
-  const url = new URL(postgres.url);
-  url.pathname = `/${database}`;
+  const url = withDatabase(postgres.url, database);
   const migrations = path.join(ROOT, 'prisma', 'migrations');
   const before = new Set(fs.readdirSync(migrations));
   /** @type {string[]} */
   let created = [];
   try {
     await ensureDatabase(postgres.url, database);
-    prisma(url.toString(), ['migrate', 'deploy']);
+    prismaCli(url, ['migrate', 'deploy']);
     log('migrate deploy: ok');
-    prisma(url.toString(), ['migrate', 'dev', '--create-only', '--name', 'migrate_check']);
+    prismaCli(url, ['migrate', 'dev', '--create-only', '--name', 'migrate_check']);
     created = fs.readdirSync(migrations).filter((name) => !before.has(name));
     if (created.length !== 1 || !created[0].endsWith('_migrate_check'))
       throw new Error(`expected one new draft migration, found: ${created.join(', ') || 'none'}`);
     log(`migrate dev --create-only: ok (${created[0]})`);
-    prisma(url.toString(), ['migrate', 'dev', '--skip-generate']);
+    prismaCli(url, ['migrate', 'dev', '--skip-generate']);
     log('migrate dev (applying the draft): ok');
     const { rows } = await adminQuery(
       postgres.url,

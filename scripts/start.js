@@ -6,25 +6,15 @@
  * shutdown of one is seen the same way here as there. Ctrl-C or SIGTERM stops the API and worker
  * first (they drain HTTP and finish running jobs), then the servers started here.
  */
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { buildIfNeeded } = require('./lib/build');
-const { ensurePostgres, ensureRedis, ROOT } = require('./lib/local-services');
+const { ensurePostgres, ensureRedis, prismaCli, ROOT } = require('./lib/local-services');
 
 const log = (/** @type {string} */ message) => process.stdout.write(`[itinera] ${message}\n`);
 /** Children get less than the launcher's 10 s budget, leaving time to stop PostgreSQL and Redis. */
 const CHILD_GRACE_MS = 7_000;
-
-/** @param {Record<string, string>} env */
-function migrate(env) {
-  log('applying database migrations');
-  execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 /** @param {string} url @param {number} timeoutMs */
 async function waitUntilReady(url, timeoutMs) {
@@ -96,7 +86,8 @@ async function main() {
       SHUTDOWN_GRACE_MS: process.env.SHUTDOWN_GRACE_MS || String(CHILD_GRACE_MS),
       LOG_PRETTY: process.env.LOG_PRETTY || (process.stdout.isTTY ? 'true' : 'false'),
     });
-    migrate(env);
+    log('applying database migrations');
+    prismaCli(env.DATABASE_URL, ['migrate', 'deploy'], env.DIRECT_DATABASE_URL);
     for (const app of ['api', 'worker']) {
       // Own process group: a terminal's Ctrl-C reaches the launcher only, which orders the shutdown.
       const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {

@@ -5,9 +5,9 @@
  * generator (autocannon in the runner's process, so it never shares an event loop with a server),
  * medians, and the per-run database.
  */
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { adminQuery } = require('../../scripts/lib/local-services');
+const { adminQuery, prismaCli, withDatabase } = require('../../scripts/lib/local-services');
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -340,20 +340,9 @@ const describeRound = (r) =>
 // Per-run database
 // ---------------------------------------------------------------------------------------------
 
-/** @param {string} url @param {string} database */
-function withDatabase(url, database) {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-/** Applies prisma/migrations with the same CLI and config as `npm run db:deploy` (and the tests). @param {string} url */
+/** Applies prisma/migrations as `npm run db:deploy` does. @param {string} url */
 function migrate(url) {
-  execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, DIRECT_DATABASE_URL: url },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  prismaCli(url, ['migrate', 'deploy']);
 }
 
 /** @param {string} adminUrl @param {string} database */

@@ -210,6 +210,26 @@ function embeddedUrl(database) {
   return `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
+/** `url` pointing at another database on the same server. @param {string} url @param {string} database */
+function withDatabase(url, database) {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/**
+ * Runs the Prisma CLI (same config as `npm run db:*`) against `url`; migrations connect as the
+ * owner, DIRECT_DATABASE_URL, which defaults to `url`.
+ * @param {string} url @param {string[]} args @param {string} [directUrl]
+ */
+function prismaCli(url, args, directUrl = url) {
+  execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, DIRECT_DATABASE_URL: directUrl },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 /** Runs one statement on a connection of its own (CREATE/DROP DATABASE cannot share one). @param {string} adminUrl @param {string} sql @param {unknown[]} [values] */
 async function adminQuery(adminUrl, sql, values) {
   const client = new Client({ connectionString: adminUrl });
@@ -321,6 +341,8 @@ module.exports = {
   ensureRedis,
   ensureDatabase,
   adminQuery,
+  withDatabase,
+  prismaCli,
   postgresAnswers,
   redisAnswers,
   ROOT,

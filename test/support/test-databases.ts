@@ -1,16 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
+import { prismaCli, withDatabase } from '../../scripts/lib/local-services';
 
 /** Names every database of one test run, so the teardown finds them all: itinera_test_<run>_<suffix>. */
 export function testDatabaseName(runId: string, suffix: string): string {
   return `itinera_test_${runId}_${suffix}`;
 }
 
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
+export { withDatabase };
 
 export async function withAdminClient<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: adminUrl });
@@ -22,12 +18,9 @@ export async function withAdminClient<T>(adminUrl: string, work: (client: Client
   }
 }
 
-/** Applies prisma/migrations to `url` with the same CLI and config as `npm run db:deploy`. */
+/** Applies prisma/migrations with the same CLI and config as `npm run db:deploy`. */
 export function migrate(url: string): void {
-  execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], {
-    env: { ...process.env, DATABASE_URL: url, DIRECT_DATABASE_URL: url },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  prismaCli(url, ['migrate', 'deploy']);
 }
 
 /** Creates `database` from `template`; a no-op when it exists; waits out a concurrent clone of the same template. */
