@@ -91,6 +91,8 @@ ENV NODE_ENV=production \
 COPY package.json ./
 COPY prisma.config.ts ./
 COPY prisma/ ./prisma/
+COPY scripts/provision-app-role.js ./scripts/
+COPY scripts/lib/app-role.js ./scripts/lib/
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 

@@ -12,7 +12,7 @@ const { adminQuery, ensurePostgres, ensureDatabase, prismaCli, withDatabase, ROO
 const log = (/** @type {string} */ message) => process.stdout.write(`[check-migrate] ${message}\n`);
 
 async function main() {
-  const postgres = await ensurePostgres(log);
+  const postgres = await ensurePostgres(log, process.env.DIRECT_DATABASE_URL);
   const database = `itinera_migrate_check_${Date.now().toString(36)}`;
   const url = withDatabase(postgres.url, database);
   const migrations = path.join(ROOT, 'prisma', 'migrations');

@@ -10,6 +10,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { buildIfNeeded } = require('./lib/build');
+const { provisionAppRole, resolveDatabaseUrls } = require('./lib/app-role');
 const { ensurePostgres, ensureRedis, prismaCli, ROOT } = require('./lib/local-services');
 
 const log = (/** @type {string} */ message) => process.stdout.write(`[itinera] ${message}\n`);
@@ -78,16 +79,19 @@ async function main() {
 
   try {
     redis = await ensureRedis(log);
+    // Migrations run as the owner; the apps connect as the app role, which RLS applies to.
+    const databases = resolveDatabaseUrls(postgres.url);
     const env = /** @type {Record<string, string>} */ ({
       ...process.env,
-      DATABASE_URL: postgres.url,
-      DIRECT_DATABASE_URL: process.env.DIRECT_DATABASE_URL || postgres.url,
+      DATABASE_URL: databases.app,
+      DIRECT_DATABASE_URL: databases.direct,
       REDIS_URL: /** @type {import('./lib/local-services').Service} */ (redis).url,
       SHUTDOWN_GRACE_MS: process.env.SHUTDOWN_GRACE_MS || String(CHILD_GRACE_MS),
       LOG_PRETTY: process.env.LOG_PRETTY || (process.stdout.isTTY ? 'true' : 'false'),
     });
     log('applying database migrations');
     prismaCli(env.DATABASE_URL, ['migrate', 'deploy'], env.DIRECT_DATABASE_URL);
+    await provisionAppRole(env.DIRECT_DATABASE_URL, env.DATABASE_URL);
     for (const app of ['api', 'worker']) {
       // Own process group: a terminal's Ctrl-C reaches the launcher only, which orders the shutdown.
       const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
@@ -114,7 +118,7 @@ async function main() {
     log(`  API docs         ${api}/docs  (OpenAPI JSON: ${api}/docs-json)`);
     log(`  Queue dashboard  ${api}/admin/queues`);
     log(`  Worker health    ${worker}/health/ready`);
-    log(`  PostgreSQL       ${postgres.url.replace(/:[^:@/]*@/, ':***@')}`);
+    log(`  PostgreSQL       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
     log(`  Redis            ${/** @type {import('./lib/local-services').Service} */ (redis).url}`);
     log('Press Ctrl-C to stop.');
   } catch (error) {

@@ -29,8 +29,9 @@ async function main() {
     const status = runJest('jest.unit.config.js', process.env);
     if (status !== 0) process.exit(status);
   }
-  // The e2e setup creates (and drops) its own databases on this server; DATABASE_URL only names the server.
-  const postgres = await ensurePostgres(log);
+  // The e2e setup creates (and drops) its own databases on this server, migrating them as the
+  // owner (DIRECT_DATABASE_URL, else DATABASE_URL) and running the apps as the app role.
+  const postgres = await ensurePostgres(log, process.env.DIRECT_DATABASE_URL);
   let redis;
   let status = 1;
   try {
@@ -38,7 +39,6 @@ async function main() {
     status = runJest('jest.e2e.config.js', {
       ...process.env,
       ITINERA_TEST_ADMIN_URL: postgres.url,
-      DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
     });
   } finally {

@@ -257,10 +257,11 @@ async function ensureDatabase(adminUrl, database) {
  * DATABASE_URL when set; otherwise the embedded server (started here, or already running) and its
  * `itinera` database.
  * @param {(message: string) => void} log
+ * @param {string} [url]  a server to use instead of DATABASE_URL
  * @returns {Promise<Service>}
  */
-async function ensurePostgres(log) {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, started: false, stop: async () => undefined };
+async function ensurePostgres(log, url = process.env.DATABASE_URL) {
+  if (url) return { url, started: false, stop: async () => undefined };
   /** @type {() => Promise<void>} */
   let stop = async () => undefined;
   let started = false;

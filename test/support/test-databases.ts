@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { appRoleUrl, provisionAppRole } from '../../scripts/lib/app-role';
 import { prismaCli, withDatabase } from '../../scripts/lib/local-services';
 
 /** Names every database of one test run, so the teardown finds them all: itinera_test_<run>_<suffix>. */
@@ -6,7 +7,7 @@ export function testDatabaseName(runId: string, suffix: string): string {
   return `itinera_test_${runId}_${suffix}`;
 }
 
-export { withDatabase };
+export { appRoleUrl, provisionAppRole, withDatabase };
 
 export async function withAdminClient<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: adminUrl });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cloneDatabase, testDatabaseName, withDatabase } from './test-databases';
+import { appRoleUrl, cloneDatabase, testDatabaseName, withDatabase } from './test-databases';
 
 /**
  * Per test file: its own database, cloned from the run's migrated template, and its own Redis key
@@ -11,8 +11,9 @@ const adminUrl = process.env.ITINERA_TEST_ADMIN_URL!;
 const fileId = randomBytes(4).toString('hex');
 const database = testDatabaseName(runId, `f${fileId}`);
 
-process.env.DATABASE_URL = withDatabase(adminUrl, database);
-process.env.DIRECT_DATABASE_URL = process.env.DATABASE_URL;
+// The apps connect as the app role (RLS applies); the tests' own setup and checks use the owner.
+process.env.DIRECT_DATABASE_URL = withDatabase(adminUrl, database);
+process.env.DATABASE_URL = appRoleUrl(process.env.DIRECT_DATABASE_URL);
 process.env.QUEUE_PREFIX = `itinera-test-${runId}-${fileId}`;
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 process.env.LOG_PRETTY = 'false';

@@ -22,3 +22,8 @@ export * from './util/with-timeout';
 export * from './bootstrap';
 export * from './http/uuid-param.pipe';
 export * from './http/rate-limit';
+export * from './auth/principal';
+export * from './auth/route-access';
+export * from './auth/authorize';
+export * from './auth/current-principal.decorator';
+export * from './crypto/key-ring';

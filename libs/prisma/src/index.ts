@@ -3,3 +3,4 @@ export * from './prisma.module';
 export * from './prisma.service';
 export * from './query-metrics';
 export * from './transaction-retry';
+export * from './tenant-scope';

@@ -4,6 +4,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig, MetricsRegistry } from '@itinera/platform';
+import { currentScope, inlineParameters, SET_SCOPE_SQL, setScopeStatement, type DatabaseScope } from './tenant-scope';
 import { describeStatement, queryDurationHistogram, registerPoolGauges } from './query-metrics';
 import { timedPgClient } from './timed-pg-client';
 import { isRetryableTransactionError, retryDelayMs } from './transaction-retry';
@@ -11,7 +12,7 @@ import { isRetryableTransactionError, retryDelayMs } from './transaction-retry';
 /** The client a unit of work receives inside `PrismaService.transaction`. */
 export type Tx = Prisma.TransactionClient;
 
-export interface TransactionOptions {
+export interface TransactionOptions extends DatabaseScope {
   /** Defaults to PostgreSQL's READ COMMITTED. */
   isolationLevel?: Prisma.TransactionIsolationLevel;
   /** Runs of the whole unit of work before a serialization failure or deadlock is given up (default 5). */
@@ -19,6 +20,9 @@ export interface TransactionOptions {
   /** Longest a single run may take before Prisma rolls it back (default 10 s). */
   timeoutMs?: number;
 }
+
+/** A Prisma client whose every operation runs in its own transaction scoped to the context's tenant. */
+export type TenantScopedClient = ReturnType<PrismaService['createTenantClient']>;
 
 /** Where the database is, without the password, for messages. */
 function describeTarget(url: string): string {
@@ -41,6 +45,13 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   private readonly logger = new Logger(PrismaService.name);
   /** The pg pool under Prisma; for set-based or prepared SQL on hot paths, through `query()`. */
   readonly pool: Pool;
+  /**
+   * Prisma, scoped to the tenant of the current request or job: each operation runs in a
+   * transaction that first sets `app.tenant_id`, so row-level security shows that tenant's rows
+   * only. For several operations that belong together, use `tenantTransaction`. (`prisma.tenant` is
+   * the tenants registry model, hence the name.)
+   */
+  readonly scoped: TenantScopedClient;
 
   constructor(
     private readonly config: AppConfig,
@@ -69,6 +80,27 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     // An idle connection that the server closed (restart, failover) is dropped and replaced on
     // next use; without a listener pg-pool would crash the process.
     pool.on('error', (error) => this.logger.warn({ err: error }, 'idle database connection lost'));
+    this.scoped = this.createTenantClient();
+  }
+
+  private createTenantClient() {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const base = this;
+    return this.$extends({
+      name: 'tenant-scope',
+      query: {
+        $allModels: {
+          async $allOperations({ args, query }) {
+            const scope = currentScope();
+            const [, result] = await base.$transaction([
+              base.$queryRawUnsafe(SET_SCOPE_SQL, scope.tenantId ?? '', scope.scope ?? ''),
+              query(args),
+            ]);
+            return result;
+          },
+        },
+      },
+    });
   }
 
   async onModuleInit(): Promise<void> {
@@ -105,6 +137,34 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
         await sleep(delay);
       }
     }
+  }
+
+  /**
+   * `transaction`, scoped: the unit of work sees only the rows of the tenant in context (or
+   * `options.tenantId`), or platform rows with `options.scope = 'platform'`. Every change a tenant
+   * makes goes through here or `scoped`, never through the unscoped client.
+   */
+  tenantTransaction<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const scope = currentScope(options);
+    return this.transaction(async (tx) => {
+      await tx.$queryRawUnsafe(SET_SCOPE_SQL, scope.tenantId ?? '', scope.scope ?? '');
+      return work(tx);
+    }, options);
+  }
+
+  /**
+   * A scoped read in one round trip, for hot paths: the scope and the statement travel as one
+   * simple-protocol string, which PostgreSQL runs as one implicit transaction (so the scope, set
+   * locally, ends with it). Values are inlined as escaped literals; `sql` must be code, not input.
+   */
+  async tenantQuery<R extends QueryResultRow = QueryResultRow>(
+    sql: string,
+    values: readonly unknown[] = [],
+    scope?: DatabaseScope,
+  ): Promise<R[]> {
+    const text = `${setScopeStatement(currentScope(scope))};${inlineParameters(sql, values)}`;
+    const results = (await this.pool.query(text)) as unknown as QueryResult<R>[];
+    return results[results.length - 1].rows;
   }
 
   /** A raw query on the shared pool (timed like every statement), for hot paths where Prisma's cost matters. */

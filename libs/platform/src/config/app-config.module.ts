@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import type { AppEnvironment } from './config.schema';
+import { KeyRing } from '../crypto/key-ring';
 
 /** Typed access to the validated environment: `config.get('PORT', { infer: true })`. */
 export class AppConfig extends ConfigService<AppEnvironment, true> {}
@@ -23,8 +24,8 @@ export class AppConfigModule {
           validate: () => env,
         }),
       ],
-      providers: [{ provide: AppConfig, useExisting: ConfigService }],
-      exports: [AppConfig],
+      providers: [{ provide: AppConfig, useExisting: ConfigService }, KeyRing],
+      exports: [AppConfig, KeyRing],
     };
   }
 }

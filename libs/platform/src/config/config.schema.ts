@@ -28,7 +28,34 @@ export interface AppEnvironment {
   RATE_LIMIT_MAX: number;
   TRUST_PROXY: boolean;
   SHUTDOWN_GRACE_MS: number;
+  JWT_SECRET: string;
+  JWT_ISSUER: string;
+  ACCESS_TOKEN_TTL_SECONDS: number;
+  SESSION_TTL_DAYS: number;
+  PRINCIPAL_CACHE_TTL_MS: number;
+  PASSWORD_SCRYPT_LOG_N: number;
+  ENCRYPTION_KEYS: string;
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: number;
+  LOGIN_MAX_FAILURES_PER_IP: number;
+  LOGIN_LOCKOUT_SECONDS: number;
+  AUTH_RATE_LIMIT_MAX: number;
+  OIDC_ISSUER?: string;
+  OIDC_JWKS_URL?: string;
+  OIDC_AUDIENCE?: string;
 }
+
+/**
+ * Local-development defaults of the secrets. They are public (this file), so production refuses
+ * to start with them: NODE_ENV=production requires real values.
+ */
+const DEV_JWT_SECRET = 'itinera-local-development-jwt-secret-not-for-production';
+const DEV_ENCRYPTION_KEYS = 'dev1:aXRpbmVyYS1sb2NhbC1kZXZlbG9wbWVudC1rZXktMzI=';
+const inProduction = <S extends Joi.Schema>(schema: S, devDefault: string): S =>
+  schema.when('NODE_ENV', {
+    is: 'production',
+    then: Joi.required().invalid(devDefault),
+    otherwise: Joi.optional().default(devDefault),
+  }) as S;
 
 const postgresUrl = Joi.string().uri({ scheme: ['postgres', 'postgresql'] });
 
@@ -63,6 +90,25 @@ export const configSchema = Joi.object<AppEnvironment, true>({
   RATE_LIMIT_MAX: Joi.number().integer().min(1).default(600),
   TRUST_PROXY: Joi.boolean().default(false),
   SHUTDOWN_GRACE_MS: Joi.number().integer().min(0).max(60_000).default(8_000),
+  JWT_SECRET: inProduction(Joi.string().min(32), DEV_JWT_SECRET),
+  JWT_ISSUER: Joi.string().default('itinera'),
+  ACCESS_TOKEN_TTL_SECONDS: Joi.number().integer().min(60).max(3_600).default(900),
+  SESSION_TTL_DAYS: Joi.number().integer().min(1).max(365).default(30),
+  PRINCIPAL_CACHE_TTL_MS: Joi.number().integer().min(0).max(60_000).default(5_000),
+  PASSWORD_SCRYPT_LOG_N: Joi.number().integer().min(14).max(20).default(15),
+  ENCRYPTION_KEYS: inProduction(
+    Joi.string().pattern(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=)*$/),
+    DEV_ENCRYPTION_KEYS,
+  ).messages({ 'string.pattern.base': '"ENCRYPTION_KEYS" must be id:base64-of-32-bytes[,id:key...] (newest last)' }),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Joi.number().integer().min(1).max(1_000).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: Joi.number().integer().min(1).max(100_000).default(30),
+  LOGIN_LOCKOUT_SECONDS: Joi.number().integer().min(1).max(86_400).default(900),
+  AUTH_RATE_LIMIT_MAX: Joi.number().integer().min(1).default(60),
+  OIDC_ISSUER: Joi.string().uri({ scheme: ['http', 'https'] }).optional(),
+  OIDC_JWKS_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .when('OIDC_ISSUER', { is: Joi.exist(), then: Joi.required() }),
+  OIDC_AUDIENCE: Joi.string().optional(),
 });
 
 /**

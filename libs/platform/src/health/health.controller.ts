@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { AppError, PlatformErrorCode } from '../errors/app-error';
+import { Public } from '../auth/route-access';
 import { SkipRateLimit } from '../http/rate-limit';
 import { ApiProblems } from '../openapi/api-responses';
 import { withTimeout } from '../util/with-timeout';
@@ -10,6 +11,7 @@ import { READINESS_CHECKS, READINESS_TIMEOUT_MS, type ReadinessCheck } from './r
 
 @ApiTags('operations')
 @ApiExtraModels(DependencyStatus)
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

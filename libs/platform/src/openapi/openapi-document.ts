@@ -3,8 +3,15 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { FieldError, ProblemDetails } from '../errors/problem-details';
 import { PageInfo } from '../pagination/page';
 import { problemResponse } from './api-responses';
+import { ACCESS_EXTENSION, type RouteAccess } from '../auth/route-access';
+
+/** Names of the security schemes in the document. */
+export const BEARER_SCHEME = 'bearer';
+export const API_KEY_SCHEME = 'apiKey';
 
 type Operation = {
+  security?: Record<string, string[]>[];
+  [ACCESS_EXTENSION]?: RouteAccess;
   parameters?: { in?: string }[];
   requestBody?: unknown;
   responses: Record<string, unknown>;
@@ -30,6 +37,19 @@ export function addCommonProblemResponses(document: OpenAPIObject): void {
         add(413, 'The body is larger than the limit.');
         add(415, 'The Content-Type is not accepted.');
       }
+      const access = operation[ACCESS_EXTENSION] ?? {};
+      delete operation[ACCESS_EXTENSION];
+      // Every operation states its security, so generated clients know how to authenticate:
+      // an empty list for public routes, the bearer token (and API keys where accepted) otherwise.
+      if (access.public) {
+        operation.security = [];
+      } else {
+        operation.security = access.apiKeyScopes
+          ? [{ [BEARER_SCHEME]: [] }, { [API_KEY_SCHEME]: [] }]
+          : [{ [BEARER_SCHEME]: [] }];
+        add(401, 'Missing, malformed, expired or revoked credentials.');
+        add(403, 'The credentials are valid but lack the role, scope or tenant this needs.');
+      }
       add(429, 'Too many requests; retry after `Retry-After` seconds.');
       add(500, 'The server failed; quote the request id when reporting it.');
     }
@@ -47,6 +67,19 @@ export function createOpenApiDocument(app: INestApplication, info: OpenApiInfo):
     .setTitle(info.title)
     .setDescription(info.description)
     .setVersion(info.version)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT or API key',
+        description: 'An access token from POST /auth/login (or an accepted OIDC token); API keys may be sent this way too.',
+      },
+      BEARER_SCHEME,
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A tenant API key (itk_...), on routes that accept keys.' },
+      API_KEY_SCHEME,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ProblemDetails, FieldError, PageInfo],

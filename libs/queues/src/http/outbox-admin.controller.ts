@@ -1,11 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, ApiProblems, uuidParam, type Page } from '@itinera/platform';
+import { ApiPageResponse, ApiProblems, PlatformAdmin, uuidParam, type Page } from '@itinera/platform';
 import { ListOutboxMessagesQuery } from './dto/list-outbox-messages.query';
 import { OutboxMessageResponse } from './dto/outbox-message.response';
 import { OutboxAdminService } from './outbox-admin.service';
 
 @ApiTags('admin')
+@PlatformAdmin()
 @Controller('admin/outbox')
 export class OutboxAdminController {
   constructor(private readonly outbox: OutboxAdminService) {}
