@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { configureHttpApp, createFastifyAdapter, createOpenApiDocument, type AppEnvironment } from '@itinera/platform';
+import { installAuthentication } from '@itinera/identity';
 import { ApiModule } from './api.module';
 
 export const API_DOCS_PATH = 'docs';
@@ -45,6 +46,7 @@ export async function createApiApp(
   });
   if (options.preview) return app;
   await configureHttpApp(app);
+  installAuthentication(app);
   SwaggerModule.setup(API_DOCS_PATH, app, () => apiDocument(app), {
     jsonDocumentUrl: `${API_DOCS_PATH}-json`,
     customSiteTitle: 'Itinera API',

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, HealthModule, PlatformHttpModule, type AppEnvironment } from '@itinera/platform';
 import { DatabaseReadinessCheck, PrismaModule } from '@itinera/prisma';
+import { IdentityModule } from '@itinera/identity';
 import { QueuesHttpModule, QueuesModule, QueuesReadinessCheck, RedisReadinessCheck } from '@itinera/queues';
 
 /** The HTTP API: platform surfaces plus each domain's `<Domain>HttpModule`. It produces jobs only through the outbox. */
@@ -15,6 +16,7 @@ export class ApiModule {
         PrismaModule,
         QueuesModule,
         QueuesHttpModule,
+        IdentityModule,
         HealthModule.forRoot([DatabaseReadinessCheck, RedisReadinessCheck, QueuesReadinessCheck]),
       ],
     };

@@ -27,3 +27,4 @@ export * from './auth/route-access';
 export * from './auth/authorize';
 export * from './auth/current-principal.decorator';
 export * from './crypto/key-ring';
+export * from './auth/api-key-scopes';

@@ -1,6 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
-import { DECORATORS } from '@nestjs/swagger/dist/constants';
 import type { TenantRole } from './principal';
 
 /**
@@ -27,10 +26,24 @@ export const ROUTE_ACCESS = 'access';
 /** The OpenAPI extension a route's access is recorded in; createOpenApiDocument turns it into `security`. */
 export const ACCESS_EXTENSION = 'x-itinera-access';
 
+/** @nestjs/swagger's metadata key for @ApiExtension (SWAGGER_EXTENSION_METADATA, not exported by the package). */
+const SWAGGER_EXTENSION_METADATA = 'swagger/apiExtension';
+
+/**
+ * Sets one member of a handler's Fastify route config without replacing the others (Nest's
+ * @RouteConfig replaces the whole config, so a rate limit and an access rule could not both stay).
+ */
+export function MergeRouteConfig(key: string, value: unknown): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const handler = descriptor.value as object;
+    const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<string, unknown>;
+    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, [key]: value }, handler);
+  };
+}
+
 /**
  * Merges `access` into the Fastify route config of a handler, or of every handler of a class
- * (a method's own access wins over its class's). Nest's @RouteConfig replaces the whole config,
- * which would drop a rate limit set beside it; this merges.
+ * (a method's own access wins over its class's), and records it for the OpenAPI document.
  */
 function mergeRouteAccess(access: RouteAccess): MethodDecorator & ClassDecorator {
   const mergeInto = (handler: object, fromClass: boolean) => {
@@ -38,8 +51,8 @@ function mergeRouteAccess(access: RouteAccess): MethodDecorator & ClassDecorator
     const current = (config[ROUTE_ACCESS] ?? {}) as RouteAccess;
     const merged = fromClass ? { ...access, ...current } : { ...current, ...access };
     Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, [ROUTE_ACCESS]: merged }, handler);
-    const extension = (Reflect.getMetadata(DECORATORS.API_EXTENSION, handler) ?? {}) as Record<string, unknown>;
-    Reflect.defineMetadata(DECORATORS.API_EXTENSION, { ...extension, [ACCESS_EXTENSION]: merged }, handler);
+    const extension = (Reflect.getMetadata(SWAGGER_EXTENSION_METADATA, handler) ?? {}) as Record<string, unknown>;
+    Reflect.defineMetadata(SWAGGER_EXTENSION_METADATA, { ...extension, [ACCESS_EXTENSION]: merged }, handler);
   };
   return ((target: object, _key?: string | symbol, descriptor?: PropertyDescriptor): void => {
     if (descriptor) {
@@ -68,5 +81,5 @@ export const PlatformAdmin = () => mergeRouteAccess({ platformAdmin: true, witho
 /** A signed-in user without an active tenant may call it too. */
 export const WithoutTenant = () => mergeRouteAccess({ withoutTenant: true });
 
-/** Keeps the decorator list of a route short: `@Access({ roles: [...], apiKeyScopes: [...] })`. */
+/** Several rules at once: `@Access({ roles: [...], apiKeyScopes: [...] })`. */
 export const Access = (access: RouteAccess) => applyDecorators(mergeRouteAccess(access) as MethodDecorator);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { AppConfig } from '../config/app-config.module';
+import { ConfigService } from '@nestjs/config';
+import type { AppEnvironment } from '../config/config.schema';
 
 const FORMAT = 'k1';
 
@@ -15,7 +16,8 @@ export class KeyRing {
   private readonly keys = new Map<string, Buffer>();
   private readonly newestId: string;
 
-  constructor(config: AppConfig) {
+  // ConfigService rather than AppConfig: app-config.module provides this class (no import cycle).
+  constructor(config: ConfigService<AppEnvironment, true>) {
     const entries = config
       .get('ENCRYPTION_KEYS', { infer: true })
       .split(',')

@@ -1,4 +1,5 @@
-import { RouteConfig } from '@nestjs/platform-fastify';
+import { MergeRouteConfig } from '../auth/route-access';
+import type { FastifyRequest } from 'fastify';
 import { AppError, PlatformErrorCode } from '../errors/app-error';
 
 /**
@@ -9,10 +10,10 @@ import { AppError, PlatformErrorCode } from '../errors/app-error';
  * `@RateLimit({ max: 10, timeWindowMs: 60_000 })` sets a stricter limit on a route (sign-in, public
  * token routes); `@SkipRateLimit()` exempts one (health probes, metrics scrapes).
  */
-export const RateLimit = (limit: { max: number; timeWindowMs: number }) =>
-  RouteConfig({ rateLimit: { max: limit.max, timeWindow: limit.timeWindowMs } });
+export const RateLimit = (limit: { max: number | ((request: FastifyRequest) => number); timeWindowMs: number }) =>
+  MergeRouteConfig('rateLimit', { max: limit.max, timeWindow: limit.timeWindowMs });
 
-export const SkipRateLimit = () => RouteConfig({ rateLimit: false });
+export const SkipRateLimit = () => MergeRouteConfig('rateLimit', false);
 
 /** The problem a rate-limited request gets, with Retry-After in whole seconds. */
 export function rateLimited(context: { ttl: number; max: number; after: string }): AppError {
