@@ -18,6 +18,10 @@ process.env.QUEUE_PREFIX = `itinera-test-${runId}-${fileId}`;
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 process.env.LOG_PRETTY = 'false';
 process.env.NODE_ENV = 'test';
+// The cheapest scrypt cost the schema allows, since tests create many users; and no per-IP limit
+// on the credential routes unless a test sets one (every test request comes from 127.0.0.1).
+process.env.PASSWORD_SCRYPT_LOG_N ??= '14';
+process.env.AUTH_RATE_LIMIT_MAX ??= '100000';
 
 beforeAll(async () => {
   await cloneDatabase(adminUrl, testDatabaseName(runId, 'template'), database);
