@@ -28,7 +28,14 @@ import { UserDirectory } from './users/user-directory';
  */
 @Module({
   imports: [AuditModule],
-  controllers: [AuthController, SessionsController, MfaController, TenantsAdminController, TenantController, ApiKeysController],
+  controllers: [
+    AuthController,
+    SessionsController,
+    MfaController,
+    TenantsAdminController,
+    TenantController,
+    ApiKeysController,
+  ],
   providers: [
     AccessTokens,
     ApiKeysService,

@@ -22,7 +22,8 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({
     summary: 'Create an API key for the tenant',
-    description: 'The response holds the key itself, once; only its hash is stored. Send it as `Authorization: Bearer` or `X-API-Key`.',
+    description:
+      'The response holds the key itself, once; only its hash is stored. Send it as `Authorization: Bearer` or `X-API-Key`.',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   create(@CurrentPrincipal() principal: Principal, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiKey } from '@prisma/client';
-import { AppError, decodeCursor, toPage, type CursorValues, type Page, type PageQueryDto, type Principal } from '@itinera/platform';
+import {
+  AppError,
+  decodeCursor,
+  toPage,
+  type CursorValues,
+  type Page,
+  type PageQueryDto,
+  type Principal,
+} from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PrincipalCache } from '../authentication/principal-cache';
@@ -12,7 +20,11 @@ import type { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './a
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type KeyCursor = [string, string];
 const isKeyCursor = (v: CursorValues): v is KeyCursor =>
-  v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && UUID.test(v[1]);
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  !Number.isNaN(Date.parse(v[0])) &&
+  typeof v[1] === 'string' &&
+  UUID.test(v[1]);
 
 const toResponse = (k: ApiKey): ApiKeyResponse => ({
   id: k.id,
@@ -56,7 +68,12 @@ export class ApiKeysService {
         },
       });
       const response = toResponse(row);
-      await this.audit.record(tx, { action: 'api_key.created', resourceType: 'api_key', resourceId: row.id, after: response });
+      await this.audit.record(tx, {
+        action: 'api_key.created',
+        resourceType: 'api_key',
+        resourceId: row.id,
+        after: response,
+      });
       return { ...response, key };
     });
   }

@@ -12,4 +12,5 @@ declare module 'fastify' {
  * top of the failed-sign-in throttle per account and per IP. The number is read per request from
  * the configuration (installAuthentication decorates the server with it).
  */
-export const AuthRateLimit = () => RateLimit({ max: (request) => request.server.authRateLimitMax, timeWindowMs: 60_000 });
+export const AuthRateLimit = () =>
+  RateLimit({ max: (request) => request.server.authRateLimitMax, timeWindowMs: 60_000 });

@@ -3,7 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, MinLength } from 'class-validator';
 import { TENANT_ROLES, type TenantRole } from '@itinera/platform';
 
-const normaliseEmail = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+const normaliseEmail = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 /** Passwords: 12 to 128 characters; length beats composition rules (NIST SP 800-63B). */
 export const PASSWORD_MIN = 12;

@@ -42,7 +42,9 @@ export class AuthService {
     const passwordHash = await this.passwords.hash(dto.password);
     return this.prisma.transaction(async (tx) => {
       if (await tx.user.findUnique({ where: { email: dto.email }, select: { id: true } })) {
-        throw new AppError(IdentityErrorCode.EmailTaken, 409, 'Conflict', { detail: 'This email is already registered.' });
+        throw new AppError(IdentityErrorCode.EmailTaken, 409, 'Conflict', {
+          detail: 'This email is already registered.',
+        });
       }
       const user = await tx.user.create({ data: { email: dto.email, displayName: dto.displayName, passwordHash } });
       await this.audit.record(tx, {
@@ -98,7 +100,12 @@ export class AuthService {
             ...(mfaStep !== undefined ? { mfaLastStep: mfaStep } : {}),
           },
         });
-        const tokens = await this.sessions.start(tx, user.id, tenantId, mfaStep !== undefined ? 'password+totp' : 'password');
+        const tokens = await this.sessions.start(
+          tx,
+          user.id,
+          tenantId,
+          mfaStep !== undefined ? 'password+totp' : 'password',
+        );
         await this.audit.record(tx, {
           tenantId,
           actor: { type: 'USER', id: user.id },
@@ -203,8 +210,16 @@ export class AuthService {
       async (tx) => {
         await tx.authSession.update({ where: { id: principal.sessionId }, data: { tenantId, lastUsedAt: new Date() } });
         // The session's unused refresh tokens name the old tenant's session state: retire them.
-        await tx.refreshToken.updateMany({ where: { sessionId: principal.sessionId, usedAt: null }, data: { usedAt: new Date() } });
-        await this.audit.record(tx, { tenantId, action: 'auth.tenant_switched', resourceType: 'session', resourceId: principal.sessionId });
+        await tx.refreshToken.updateMany({
+          where: { sessionId: principal.sessionId, usedAt: null },
+          data: { usedAt: new Date() },
+        });
+        await this.audit.record(tx, {
+          tenantId,
+          action: 'auth.tenant_switched',
+          resourceType: 'session',
+          resourceId: principal.sessionId,
+        });
         return this.sessions.issue(tx, principal.sessionId!, principal.userId, tenantId);
       },
       { tenantId },

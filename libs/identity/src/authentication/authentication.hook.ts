@@ -19,7 +19,12 @@ function accessOf(request: FastifyRequest): RouteAccess {
   if (access) return access;
   const path = request.url;
   for (const [prefix, prefixAccess] of NON_NEST_ROUTES) {
-    if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`) || path.startsWith(`${prefix}?`)) {
+    if (
+      path === prefix ||
+      path.startsWith(`${prefix}/`) ||
+      path.startsWith(`${prefix}-`) ||
+      path.startsWith(`${prefix}?`)
+    ) {
       return prefixAccess;
     }
   }

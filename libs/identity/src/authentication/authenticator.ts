@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { unauthenticated, type ApiKeyPrincipal, type Principal, type TenantRole, type UserPrincipal } from '@itinera/platform';
+import {
+  unauthenticated,
+  type ApiKeyPrincipal,
+  type Principal,
+  type TenantRole,
+  type UserPrincipal,
+} from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { AccessTokens } from '../credentials/access-tokens';
 import { looksLikeApiKey, parseApiKey } from '../credentials/api-key-format';

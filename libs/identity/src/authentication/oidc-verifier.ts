@@ -102,7 +102,9 @@ export class OidcVerifier {
       }
     }
     if (!user || user.status !== 'ACTIVE') return undefined;
-    const memberships = await this.prisma.$queryRaw<{ tenant_id: string; tenant_active: boolean; role: UserPrincipal['role'] }[]>`
+    const memberships = await this.prisma.$queryRaw<
+      { tenant_id: string; tenant_active: boolean; role: UserPrincipal['role'] }[]
+    >`
       SELECT tenant_id, tenant_active, role FROM auth_user_memberships(${user.id}::uuid)`;
     const active = memberships.filter((m) => m.tenant_active);
     const chosen = active.find((m) => m.tenant_id === user.defaultTenantId) ?? active[0];

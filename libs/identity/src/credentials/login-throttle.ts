@@ -50,10 +50,7 @@ export class LoginThrottle implements OnModuleDestroy {
 
   /** Throws 429 when the account or the address has used up its failures. */
   async assertAllowed(email: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([
-      this.perAccount.get(accountKey(email)),
-      this.perIp.get(ip),
-    ]);
+    const [account, address] = await Promise.all([this.perAccount.get(accountKey(email)), this.perIp.get(ip)]);
     const blocked = [account, address].filter(
       (r): r is RateLimiterRes => r !== null && r.remainingPoints <= 0 && r.msBeforeNext > 0,
     );

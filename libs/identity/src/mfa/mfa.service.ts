@@ -28,7 +28,12 @@ export class MfaService {
       if (user.mfaEnabledAt) throw mfaState('MFA is already on; disable it first to enrol a new device.');
       const seed = this.totp.newSeed(user.id, user.email);
       await tx.user.update({ where: { id: user.id }, data: { mfaSecret: seed.encrypted, mfaLastStep: null } });
-      await this.audit.record(tx, { tenantId: null, action: 'user.mfa_enrolment_started', resourceType: 'user', resourceId: user.id });
+      await this.audit.record(tx, {
+        tenantId: null,
+        action: 'user.mfa_enrolment_started',
+        resourceType: 'user',
+        resourceId: user.id,
+      });
       return { secret: seed.secret, otpauthUrl: seed.otpauthUrl };
     });
   }
@@ -41,7 +46,12 @@ export class MfaService {
       const step = this.totp.acceptedStep(user.mfaSecret, user.id, code, user.mfaLastStep);
       if (step === undefined) throw invalidCode();
       await tx.user.update({ where: { id: user.id }, data: { mfaEnabledAt: new Date(), mfaLastStep: step } });
-      await this.audit.record(tx, { tenantId: null, action: 'user.mfa_enabled', resourceType: 'user', resourceId: user.id });
+      await this.audit.record(tx, {
+        tenantId: null,
+        action: 'user.mfa_enabled',
+        resourceType: 'user',
+        resourceId: user.id,
+      });
     });
   }
 
@@ -51,8 +61,16 @@ export class MfaService {
       if (!user.mfaEnabledAt || !user.mfaSecret) throw mfaState('MFA is not on.');
       const step = this.totp.acceptedStep(user.mfaSecret, user.id, code, user.mfaLastStep);
       if (step === undefined) throw invalidCode();
-      await tx.user.update({ where: { id: user.id }, data: { mfaEnabledAt: null, mfaSecret: null, mfaLastStep: null } });
-      await this.audit.record(tx, { tenantId: null, action: 'user.mfa_disabled', resourceType: 'user', resourceId: user.id });
+      await tx.user.update({
+        where: { id: user.id },
+        data: { mfaEnabledAt: null, mfaSecret: null, mfaLastStep: null },
+      });
+      await this.audit.record(tx, {
+        tenantId: null,
+        action: 'user.mfa_disabled',
+        resourceType: 'user',
+        resourceId: user.id,
+      });
     });
   }
 }

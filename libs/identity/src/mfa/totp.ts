@@ -25,7 +25,11 @@ export class Totp {
   newSeed(userId: string, email: string): { secret: string; otpauthUrl: string; encrypted: string } {
     const secret = new Secret({ size: 20 });
     const totp = this.totp(secret, email);
-    return { secret: secret.base32, otpauthUrl: totp.toString(), encrypted: this.keyRing.encrypt(secret.base32, userId) };
+    return {
+      secret: secret.base32,
+      otpauthUrl: totp.toString(),
+      encrypted: this.keyRing.encrypt(secret.base32, userId),
+    };
   }
 
   /**

@@ -70,7 +70,8 @@ export class SessionTokens {
       data: { revokedAt: new Date(), revokedReason: reason },
     });
     if (where.id) this.cache.evictSession(where.id);
-    else if (where.userId) this.cache.evict((p) => p.kind === 'user' && p.userId === where.userId && p.sessionId !== where.notId);
+    else if (where.userId)
+      this.cache.evict((p) => p.kind === 'user' && p.userId === where.userId && p.sessionId !== where.notId);
     return count;
   }
 }

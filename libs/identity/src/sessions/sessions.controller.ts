@@ -1,6 +1,14 @@
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, CurrentUser, PageQueryDto, uuidParam, WithoutTenant, type Page, type UserPrincipal } from '@itinera/platform';
+import {
+  ApiPageResponse,
+  CurrentUser,
+  PageQueryDto,
+  uuidParam,
+  WithoutTenant,
+  type Page,
+  type UserPrincipal,
+} from '@itinera/platform';
 import { SessionResponse } from './session.dto';
 import { SessionsService } from './sessions.service';
 

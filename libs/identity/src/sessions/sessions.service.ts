@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthSession } from '@prisma/client';
-import { decodeCursor, toPage, type CursorValues, type Page, type PageQueryDto, type UserPrincipal } from '@itinera/platform';
+import {
+  decodeCursor,
+  toPage,
+  type CursorValues,
+  type Page,
+  type PageQueryDto,
+  type UserPrincipal,
+} from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { notFound } from '../identity.errors';
@@ -10,7 +17,11 @@ import { SessionTokens } from './session-tokens.service';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type SessionCursor = [string, string];
 const isSessionCursor = (v: CursorValues): v is SessionCursor =>
-  v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && UUID.test(v[1]);
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  !Number.isNaN(Date.parse(v[0])) &&
+  typeof v[1] === 'string' &&
+  UUID.test(v[1]);
 
 /** A user's own sign-in sessions: list them, end one. */
 @Injectable()
@@ -33,7 +44,12 @@ export class SessionsService {
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: query.limit + 1,
     });
-    return toPage(rows, query.limit, (s) => [s.createdAt.toISOString(), s.id], (s) => toResponse(s, user.sessionId));
+    return toPage(
+      rows,
+      query.limit,
+      (s) => [s.createdAt.toISOString(), s.id],
+      (s) => toResponse(s, user.sessionId),
+    );
   }
 
   /** Ends one of the user's own sessions; another user's session id is simply not found. */
@@ -43,7 +59,12 @@ export class SessionsService {
       if (!session) throw notFound('session');
       if (session.revokedAt) return;
       await this.tokens.revoke(tx, { id }, 'revoked');
-      await this.audit.record(tx, { tenantId: null, action: 'auth.session_revoked', resourceType: 'session', resourceId: id });
+      await this.audit.record(tx, {
+        tenantId: null,
+        action: 'auth.session_revoked',
+        resourceType: 'session',
+        resourceId: id,
+      });
     });
   }
 }

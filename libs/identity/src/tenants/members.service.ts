@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '@prisma/client';
-import { AppError, decodeCursor, toPage, type CursorValues, type Page, type TenantRole, type UserPrincipal } from '@itinera/platform';
+import {
+  AppError,
+  decodeCursor,
+  toPage,
+  type CursorValues,
+  type Page,
+  type TenantRole,
+  type UserPrincipal,
+} from '@itinera/platform';
 import { PrismaService, type Tx } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PrincipalCache } from '../authentication/principal-cache';
@@ -11,7 +19,11 @@ import type { PageQueryDto } from '@itinera/platform';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type MemberCursor = [string, string];
 const isMemberCursor = (v: CursorValues): v is MemberCursor =>
-  v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && UUID.test(v[1]);
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  !Number.isNaN(Date.parse(v[0])) &&
+  typeof v[1] === 'string' &&
+  UUID.test(v[1]);
 
 type MembershipWithUser = Prisma.MembershipGetPayload<{ include: { user: true } }>;
 
@@ -86,7 +98,11 @@ export class MembersService {
         throw ownerRequired('Only an OWNER can grant or take away the OWNER role.');
       }
       if (current.role === 'OWNER' && role !== 'OWNER') await this.assertAnotherOwner(tx, userId);
-      const membership = await tx.membership.update({ where: { id: current.id }, data: { role }, include: { user: true } });
+      const membership = await tx.membership.update({
+        where: { id: current.id },
+        data: { role },
+        include: { user: true },
+      });
       await this.audit.record(tx, {
         action: 'membership.role_changed',
         resourceType: 'membership',
@@ -131,7 +147,9 @@ export class MembersService {
     const owners = await tx.$queryRaw<{ user_id: string }[]>`
       SELECT user_id FROM memberships WHERE role = 'OWNER' ORDER BY id FOR UPDATE`;
     if (!owners.some((o) => o.user_id !== leavingUserId)) {
-      throw new AppError(IdentityErrorCode.OwnerRequired, 409, 'Conflict', { detail: 'A tenant must keep at least one OWNER.' });
+      throw new AppError(IdentityErrorCode.OwnerRequired, 409, 'Conflict', {
+        detail: 'A tenant must keep at least one OWNER.',
+      });
     }
   }
 }

@@ -68,7 +68,10 @@ export class TenantController {
   @ApiOperation({ summary: 'Remove a member from the tenant' })
   @ApiNoContentResponse({ description: 'Removed.' })
   @ApiProblems({ 409: 'The tenant would be left without an OWNER.' })
-  removeMember(@CurrentUser() user: UserPrincipal, @Param('userId', uuidParam('userId')) userId: string): Promise<void> {
+  removeMember(
+    @CurrentUser() user: UserPrincipal,
+    @Param('userId', uuidParam('userId')) userId: string,
+  ): Promise<void> {
     return this.members.remove(user, userId);
   }
 }

@@ -11,7 +11,11 @@ import type { CreateTenantDto, ListTenantsQuery, TenantResponse, UpdateTenantDto
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type TenantCursor = [string, string];
 const isTenantCursor = (v: CursorValues): v is TenantCursor =>
-  v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && UUID.test(v[1]);
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  !Number.isNaN(Date.parse(v[0])) &&
+  typeof v[1] === 'string' &&
+  UUID.test(v[1]);
 
 const METADATA_MAX_BYTES = 16_384;
 
@@ -85,10 +89,7 @@ export class TenantsService {
         active: query.active,
         ...(after
           ? {
-              OR: [
-                { createdAt: { lt: new Date(after[0]) } },
-                { createdAt: new Date(after[0]), id: { lt: after[1] } },
-              ],
+              OR: [{ createdAt: { lt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { lt: after[1] } }],
             }
           : {}),
       },
@@ -120,11 +121,17 @@ export class TenantsService {
               domain: dto.domain,
               plan: dto.plan,
               metadata: dto.metadata as Prisma.InputJsonValue | undefined,
-              ...(dto.active === undefined ? {} : { active: dto.active, deactivatedAt: dto.active ? null : (current.deactivatedAt ?? new Date()) }),
+              ...(dto.active === undefined
+                ? {}
+                : { active: dto.active, deactivatedAt: dto.active ? null : (current.deactivatedAt ?? new Date()) }),
             },
           })
           .catch(domainTaken);
-        const action = deactivating ? 'tenant.deactivated' : dto.active === true && !current.active ? 'tenant.reactivated' : 'tenant.updated';
+        const action = deactivating
+          ? 'tenant.deactivated'
+          : dto.active === true && !current.active
+            ? 'tenant.reactivated'
+            : 'tenant.updated';
         await this.audit.record(tx, {
           tenantId: id,
           action,
