@@ -1,8 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApi } from '../support/test-apps';
+import { platformAdminHeaders } from '../support/identity-fixtures';
 import { TcpProxy } from '../support/tcp-proxy';
 
 describe('dependencies down', () => {
+  let adminHeaders: Record<string, string>;
+  beforeAll(async () => {
+    adminHeaders = await platformAdminHeaders();
+  });
+
   describe('Redis unreachable', () => {
     let proxy: TcpProxy;
     let app: NestFastifyApplication;
@@ -29,7 +35,7 @@ describe('dependencies down', () => {
 
     it('stays alive and keeps serving routes that do not need Redis', async () => {
       expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
-      expect((await app.inject({ method: 'GET', url: '/admin/outbox' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox' })).statusCode).toBe(200);
     });
 
     it('becomes ready once Redis is back', async () => {
@@ -57,13 +63,13 @@ describe('dependencies down', () => {
       await proxy.open();
       const app = await startApi({ DATABASE_URL: proxy.urlFor(process.env.DATABASE_URL!) });
       try {
-        expect((await app.inject({ method: 'GET', url: '/admin/outbox' })).statusCode).toBe(200);
+        expect((await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox' })).statusCode).toBe(200);
         await proxy.close(); // every pooled connection is cut, as by a server restart
-        const during = await app.inject({ method: 'GET', url: '/admin/outbox' });
+        const during = await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox' });
         expect(during.statusCode).toBe(503);
         expect(during.json().code).toBe('SERVICE_UNAVAILABLE');
         await proxy.open();
-        expect((await app.inject({ method: 'GET', url: '/admin/outbox' })).statusCode).toBe(200);
+        expect((await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox' })).statusCode).toBe(200);
         expect((await app.inject({ method: 'GET', url: '/health/ready' })).json().checks.database.status).toBe('up');
       } finally {
         await app.close();

@@ -1,7 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApi } from '../support/test-apps';
+import { platformAdminHeaders } from '../support/identity-fixtures';
 
 describe('HTTP errors: one problem-details shape for every failure', () => {
+  let adminHeaders: Record<string, string>;
+  beforeAll(async () => {
+    adminHeaders = await platformAdminHeaders();
+  });
+
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
@@ -34,7 +40,7 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
     const res = await app.inject({
       method: 'POST',
       url: `/admin/outbox/${someId}/retry`,
-      headers: { 'content-type': 'application/json' },
+      headers: { ...adminHeaders, 'content-type': 'application/json' },
       payload: '{"a":',
     });
     expectProblem(res, 400, 'MALFORMED_BODY');
@@ -47,7 +53,7 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
 
   it('rejects an unknown query field by name', async () => {
     const body = expectProblem(
-      await app.inject({ method: 'GET', url: '/admin/outbox?colour=red' }),
+      await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox?colour=red' }),
       400,
       'VALIDATION_FAILED',
     );
@@ -56,7 +62,7 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
 
   it('names each invalid field with what is wrong', async () => {
     const body = expectProblem(
-      await app.inject({ method: 'GET', url: '/admin/outbox?limit=0&state=lost' }),
+      await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox?limit=0&state=lost' }),
       400,
       'VALIDATION_FAILED',
     );
@@ -72,7 +78,7 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
     const res = await app.inject({
       method: 'POST',
       url: `/admin/outbox/${someId}/retry`,
-      headers: { 'content-type': 'application/json' },
+      headers: { ...adminHeaders, 'content-type': 'application/json' },
       payload: JSON.stringify({ padding: 'x'.repeat(4096) }),
     });
     expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
@@ -82,7 +88,7 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
     const res = await app.inject({
       method: 'POST',
       url: `/admin/outbox/${someId}/retry`,
-      headers: { 'content-type': 'text/xml' },
+      headers: { ...adminHeaders, 'content-type': 'text/xml' },
       payload: '<a/>',
     });
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
@@ -90,7 +96,7 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
 
   it('answers a malformed id in the path with 400 naming it', async () => {
     const body = expectProblem(
-      await app.inject({ method: 'GET', url: '/admin/outbox/not-a-uuid' }),
+      await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox/not-a-uuid' }),
       400,
       'VALIDATION_FAILED',
     );
@@ -98,13 +104,17 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
   });
 
   it('answers an id that does not exist with 404', async () => {
-    expectProblem(await app.inject({ method: 'GET', url: `/admin/outbox/${someId}` }), 404, 'NOT_FOUND');
+    expectProblem(
+      await app.inject({ method: 'GET', headers: adminHeaders, url: `/admin/outbox/${someId}` }),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it('answers a forged cursor with 400 INVALID_CURSOR', async () => {
     const forged = Buffer.from(JSON.stringify(['yesterday', 42])).toString('base64url');
     const body = expectProblem(
-      await app.inject({ method: 'GET', url: `/admin/outbox?cursor=${forged}` }),
+      await app.inject({ method: 'GET', headers: adminHeaders, url: `/admin/outbox?cursor=${forged}` }),
       400,
       'INVALID_CURSOR',
     );

@@ -1,7 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApi } from '../support/test-apps';
+import { platformAdminHeaders } from '../support/identity-fixtures';
 
 describe('HTTP protection', () => {
+  let adminHeaders: Record<string, string>;
+  beforeAll(async () => {
+    adminHeaders = await platformAdminHeaders();
+  });
+
   describe('rate limits', () => {
     let app: NestFastifyApplication;
 
@@ -14,7 +20,7 @@ describe('HTTP protection', () => {
       const statuses: number[] = [];
       let last;
       for (let i = 0; i < 4; i++) {
-        last = await app.inject({ method: 'GET', url: '/admin/outbox' });
+        last = await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox' });
         statuses.push(last.statusCode);
       }
       expect(statuses).toEqual([200, 200, 200, 429]);
@@ -39,7 +45,7 @@ describe('HTTP protection', () => {
           app.inject({
             method: 'OPTIONS',
             url: '/admin/outbox',
-            headers: { origin, 'access-control-request-method': 'GET' },
+            headers: { ...adminHeaders, origin, 'access-control-request-method': 'GET' },
           });
         expect((await preflight('https://app.example')).headers['access-control-allow-origin']).toBe(
           'https://app.example',
@@ -69,7 +75,7 @@ describe('HTTP protection', () => {
     it('exports HTTP latency by route template, query timings and queue depths', async () => {
       const app = await startApi();
       try {
-        await app.inject({ method: 'GET', url: '/admin/outbox?limit=1' });
+        await app.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox?limit=1' });
         const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
         expect(text).toMatch(
           /http_request_duration_seconds_count\{method="GET",route="\/admin\/outbox",status_code="200"\} \d+/,

@@ -6,10 +6,16 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiDocument } from '../../apps/api/src/api-app';
 import { createItineraClient } from '../../client';
 import { startApi } from '../support/test-apps';
+import { platformAdminHeaders } from '../support/identity-fixtures';
 
 const root = join(__dirname, '..', '..');
 
 describe('OpenAPI document and the generated client', () => {
+  let adminHeaders: Record<string, string>;
+  beforeAll(async () => {
+    adminHeaders = await platformAdminHeaders();
+  });
+
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
@@ -65,7 +71,7 @@ describe('OpenAPI document and the generated client', () => {
     });
 
     it('round-trips a call with typed parameters and response', async () => {
-      const api = createItineraClient({ baseUrl });
+      const api = createItineraClient({ baseUrl, headers: adminHeaders });
       const { data, error, response } = await api.GET('/admin/outbox', {
         params: { query: { limit: 5, state: 'dead' } },
       });
@@ -76,7 +82,7 @@ describe('OpenAPI document and the generated client', () => {
     });
 
     it('receives problems as typed errors', async () => {
-      const api = createItineraClient({ baseUrl });
+      const api = createItineraClient({ baseUrl, headers: adminHeaders });
       const { data, error, response } = await api.GET('/admin/outbox/{id}', {
         params: { path: { id: '00000000-0000-4000-8000-000000000000' } },
       });

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { PrismaService } from '@itinera/prisma';
 import { MAINTENANCE_QUEUE, OutboxRelayService, OutboxService } from '@itinera/queues';
 import { startApi, startWorker, waitFor } from '../support/test-apps';
+import { platformAdminHeaders } from '../support/identity-fixtures';
 import { TcpProxy } from '../support/tcp-proxy';
 
 /** Jobs the outbox produced, leaving out the repeatable schedule's own runs (ids `repeat:...`). */
@@ -14,6 +15,11 @@ async function outboxJobs(queue: Queue) {
 }
 
 describe('transactional outbox', () => {
+  let adminHeaders: Record<string, string>;
+  beforeAll(async () => {
+    adminHeaders = await platformAdminHeaders();
+  });
+
   describe('with Redis unreachable, then back', () => {
     let proxy: TcpProxy;
     let worker: NestFastifyApplication;
@@ -130,13 +136,15 @@ describe('transactional outbox', () => {
 
       const api = await startApi();
       try {
-        const list = (await api.inject({ method: 'GET', url: '/admin/outbox?state=dead' })).json();
+        const list = (
+          await api.inject({ method: 'GET', headers: adminHeaders, url: '/admin/outbox?state=dead' })
+        ).json();
         expect(list.data.map((m: { id: string }) => m.id)).toEqual([id]);
-        const retried = await api.inject({ method: 'POST', url: `/admin/outbox/${id}/retry` });
+        const retried = await api.inject({ method: 'POST', headers: adminHeaders, url: `/admin/outbox/${id}/retry` });
         expect(retried.statusCode).toBe(200);
         expect(retried.json()).toMatchObject({ id, state: 'pending' });
         await prisma.outboxMessage.update({ where: { id }, data: { deliveredAt: new Date() } });
-        const again = await api.inject({ method: 'POST', url: `/admin/outbox/${id}/retry` });
+        const again = await api.inject({ method: 'POST', headers: adminHeaders, url: `/admin/outbox/${id}/retry` });
         expect(again.statusCode).toBe(409);
         expect(again.json().code).toBe('INVALID_STATE');
       } finally {
@@ -154,7 +162,9 @@ describe('transactional outbox', () => {
         let cursor: string | null = null;
         do {
           const query: string = cursor ? `limit=10&cursor=${cursor}` : 'limit=10';
-          const page = (await api.inject({ method: 'GET', url: `/admin/outbox?${query}` })).json();
+          const page = (
+            await api.inject({ method: 'GET', headers: adminHeaders, url: `/admin/outbox?${query}` })
+          ).json();
           seen.push(...page.data.map((m: { id: string }) => m.id));
           cursor = page.page.nextCursor;
         } while (cursor);

@@ -112,3 +112,17 @@ export async function createApiKey(
 ): Promise<{ id: string; key: string }> {
   return post(app, '/api-keys', { name: `key ${unique()}`, scopes }, bearer(tenant.users.OWNER!.accessToken));
 }
+
+/**
+ * Authorization headers of a new platform administrator, made through an API app of its own (so
+ * that the test's app, perhaps with a tight rate limit, sees none of those requests).
+ */
+export async function platformAdminHeaders(): Promise<Record<string, string>> {
+  const { startApi } = await import('./test-apps');
+  const app = await startApi();
+  try {
+    return bearer((await createPlatformAdmin(app)).accessToken);
+  } finally {
+    await app.close();
+  }
+}
