@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@prisma/client';
+import { identitySeed } from './identity';
 
 /** One domain's demonstration data; `run` must be idempotent (upserts), so seeding twice is harmless. */
 export interface Seed {
@@ -8,4 +9,4 @@ export interface Seed {
 }
 
 /** In dependency order: tenants and users first, then each domain. */
-export const seeds: Seed[] = [];
+export const seeds: Seed[] = [identitySeed];

@@ -16,3 +16,4 @@ export * from './repeatable-jobs';
 export * from './maintenance/maintenance.processor';
 export * from './maintenance/maintenance.schedules';
 export * from './worker-drain';
+export * from './job-context';

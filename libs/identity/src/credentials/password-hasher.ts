@@ -11,6 +11,19 @@ const KEY_LENGTH = 32;
 const BLOCK_SIZE = 8;
 const PARALLELISM = 1;
 
+const scryptOptions = (logN: number): ScryptOptions => {
+  const N = 2 ** logN;
+  // scrypt needs 128 * N * r bytes; Node refuses more than 32 MiB unless told.
+  return { N, r: BLOCK_SIZE, p: PARALLELISM, maxmem: 256 * N * BLOCK_SIZE };
+};
+
+/** `password` hashed at cost 2^logN, in the stored form (also used by the seed). */
+export async function hashPassword(password: string, logN: number): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt, KEY_LENGTH, scryptOptions(logN));
+  return ['scrypt', logN, BLOCK_SIZE, PARALLELISM, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
 /**
  * Passwords hashed with scrypt (memory-hard; Node's crypto, no dependency) and a per-user salt,
  * stored as `scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` so the cost can be raised later: hashes made
@@ -26,12 +39,8 @@ export class PasswordHasher {
     this.logN = config.get('PASSWORD_SCRYPT_LOG_N', { infer: true });
   }
 
-  async hash(password: string): Promise<string> {
-    const salt = randomBytes(16);
-    const key = await scryptAsync(password, salt, KEY_LENGTH, this.options(this.logN));
-    return ['scrypt', this.logN, BLOCK_SIZE, PARALLELISM, salt.toString('base64url'), key.toString('base64url')].join(
-      '$',
-    );
+  hash(password: string): Promise<string> {
+    return hashPassword(password, this.logN);
   }
 
   async verify(password: string, stored: string | null | undefined): Promise<boolean> {
@@ -44,7 +53,7 @@ export class PasswordHasher {
     if (scheme !== 'scrypt' || !expected) return false;
     const expectedKey = Buffer.from(expected, 'base64url');
     const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), expectedKey.length, {
-      ...this.options(Number(logN)),
+      ...scryptOptions(Number(logN)),
       r: Number(r),
       p: Number(p),
     });
@@ -54,11 +63,5 @@ export class PasswordHasher {
   needsRehash(stored: string): boolean {
     const [scheme, logN] = stored.split('$');
     return scheme !== 'scrypt' || Number(logN) < this.logN;
-  }
-
-  private options(logN: number): ScryptOptions {
-    const N = 2 ** logN;
-    // scrypt needs 128 * N * r bytes; Node refuses more than 32 MiB unless told.
-    return { N, r: BLOCK_SIZE, p: PARALLELISM, maxmem: 256 * N * BLOCK_SIZE };
   }
 }

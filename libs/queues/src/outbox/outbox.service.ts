@@ -48,7 +48,10 @@ export class OutboxService {
 
   private toRow(message: AnyOutboxMessage): Prisma.OutboxMessageCreateManyInput {
     const requestId = RequestContext.get('requestId');
+    // The job runs in the tenant of the change that caused it (inJobContext), unless it names one.
+    const tenantId = RequestContext.get('tenantId');
     const data = {
+      ...(tenantId ? { tenantId } : {}),
       ...(message.data as object),
       ...(requestId ? { requestId } : {}),
     } as Record<string, unknown>;
