@@ -18,7 +18,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { buildIfNeeded } = require('../scripts/lib/build');
+const { appRoleUrl, provisionAppRole } = require('../scripts/lib/app-role');
 const { ensureDatabase, ensurePostgres, ensureRedis } = require('../scripts/lib/local-services');
+const { randomBytes } = require('node:crypto');
 const harness = require('./lib/harness');
 
 const { ROOT, log } = harness;
@@ -187,14 +189,21 @@ async function runScenario(scenario, { adminUrl, redisUrl, params }) {
   try {
     await ensureDatabase(adminUrl, database);
     harness.migrate(databaseUrl);
+    // The apps connect as the app role, as in production (row-level security applies); scenarios
+    // seed through `databaseUrl`, the owner.
+    const appDatabaseUrl = appRoleUrl(databaseUrl);
+    await provisionAppRole(databaseUrl, appDatabaseUrl);
     const postgresVersion = (await harness.adminQuery(databaseUrl, 'SHOW server_version')).rows[0].server_version;
 
     /** @type {NodeJS.ProcessEnv} */
     const serverEnv = {
       ...process.env,
       NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: appDatabaseUrl,
       DIRECT_DATABASE_URL: databaseUrl,
+      // Production refuses the public development secrets: each run gets its own.
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: queuePrefix,
       RATE_LIMIT_MAX: UNLIMITED_RATE,
@@ -277,11 +286,12 @@ async function main() {
     return 2;
   }
   const params = harness.benchParams();
-  // The same .env the apps, `npm start` and `npm test` read: a DATABASE_URL there names the server.
+  // The same .env the apps, `npm start` and `npm test` read: DIRECT_DATABASE_URL (else
+  // DATABASE_URL) there names the server, which the runner uses as its owner.
   if (fs.existsSync(path.join(ROOT, '.env'))) process.loadEnvFile(path.join(ROOT, '.env'));
   buildIfNeeded(log);
 
-  const postgres = await ensurePostgres(log);
+  const postgres = await ensurePostgres(log, process.env.DIRECT_DATABASE_URL);
   deferCleanup('stop PostgreSQL', () => postgres.stop());
   const redis = await ensureRedis(log);
   deferCleanup('stop Redis', () => redis.stop());
