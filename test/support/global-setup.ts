@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { appRoleUrl, migrate, provisionAppRole, testDatabaseName, withAdminClient, withDatabase } from './test-databases';
+import {
+  appRoleUrl,
+  migrate,
+  provisionAppRole,
+  testDatabaseName,
+  withAdminClient,
+  withDatabase,
+} from './test-databases';
 
 /**
  * Once per run: names the run, creates a template database and migrates it with the real

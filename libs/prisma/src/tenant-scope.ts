@@ -58,7 +58,9 @@ export function sqlLiteral(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (value instanceof Date) return `${escapeLiteral(value.toISOString())}::timestamptz`;
   if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'::bytea`;
-  throw new TypeError(`Cannot inline a ${typeof value} into an SQL statement; pass strings, numbers, booleans, dates or buffers`);
+  throw new TypeError(
+    `Cannot inline a ${typeof value} into an SQL statement; pass strings, numbers, booleans, dates or buffers`,
+  );
 }
 
 /**

@@ -37,5 +37,7 @@ export interface AuditActor {
 }
 
 export function actorOf(principal: Principal): AuditActor {
-  return principal.kind === 'user' ? { type: 'USER', id: principal.userId } : { type: 'API_KEY', id: principal.apiKeyId };
+  return principal.kind === 'user'
+    ? { type: 'USER', id: principal.userId }
+    : { type: 'API_KEY', id: principal.apiKeyId };
 }

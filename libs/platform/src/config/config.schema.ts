@@ -104,7 +104,9 @@ export const configSchema = Joi.object<AppEnvironment, true>({
   LOGIN_MAX_FAILURES_PER_IP: Joi.number().integer().min(1).max(100_000).default(30),
   LOGIN_LOCKOUT_SECONDS: Joi.number().integer().min(1).max(86_400).default(900),
   AUTH_RATE_LIMIT_MAX: Joi.number().integer().min(1).default(60),
-  OIDC_ISSUER: Joi.string().uri({ scheme: ['http', 'https'] }).optional(),
+  OIDC_ISSUER: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .optional(),
   OIDC_JWKS_URL: Joi.string()
     .uri({ scheme: ['http', 'https'] })
     .when('OIDC_ISSUER', { is: Joi.exist(), then: Joi.required() }),

@@ -72,12 +72,18 @@ export function createOpenApiDocument(app: INestApplication, info: OpenApiInfo):
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT or API key',
-        description: 'An access token from POST /auth/login (or an accepted OIDC token); API keys may be sent this way too.',
+        description:
+          'An access token from POST /auth/login (or an accepted OIDC token); API keys may be sent this way too.',
       },
       BEARER_SCHEME,
     )
     .addApiKey(
-      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A tenant API key (itk_...), on routes that accept keys.' },
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description: 'A tenant API key (itk_...), on routes that accept keys.',
+      },
       API_KEY_SCHEME,
     )
     .build();
