@@ -1,6 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { actorOf, AppConfig, authorize, RequestContext, ROUTE_ACCESS, type RouteAccess } from '@itinera/platform';
+import { Logger } from '@nestjs/common';
+import {
+  actorOf,
+  AppConfig,
+  authorize,
+  RequestContext,
+  ROUTE_ACCESS,
+  type Principal,
+  type RouteAccess,
+} from '@itinera/platform';
+import { AuditService } from '@itinera/audit';
 import '../auth/auth-rate-limit';
 import { Authenticator } from './authenticator';
 
@@ -40,22 +50,50 @@ function accessOf(request: FastifyRequest): RouteAccess {
  */
 export function installAuthentication(app: NestFastifyApplication): void {
   const authenticator = app.get(Authenticator);
+  const audit = app.get(AuditService);
+  const logger = new Logger('Authentication');
   const fastify = app.getHttpAdapter().getInstance();
   const authRateLimitMax: number = app.get(AppConfig).get('AUTH_RATE_LIMIT_MAX', { infer: true });
   fastify.decorate('authRateLimitMax', authRateLimitMax);
-  fastify.addHook('onRequest', async (request) => {
-    RequestContext.set('ip', request.ip);
-    const userAgent = request.headers['user-agent'];
-    if (userAgent) RequestContext.set('userAgent', userAgent);
-    // Unknown routes answer 404, not 401: there is nothing there to protect.
-    if (request.is404) return;
-    const access = accessOf(request);
-    if (access.public) return;
+
+  /** A known principal refused by a route is worth a line in its tenant's audit log. */
+  const auditRefusal = (request: FastifyRequest, principal: Principal, error: unknown) =>
+    audit
+      .recordAlone({
+        tenantId: principal.tenantId ?? null,
+        actor: actorOf(principal),
+        action: 'access.denied',
+        metadata: {
+          method: request.method,
+          route: request.routeOptions.url ?? request.url.split('?')[0],
+          reason: (error as { code?: string }).code,
+        },
+      })
+      .catch((failure: unknown) => logger.warn({ err: failure }, 'could not audit a refused request'));
+
+  const authenticate = async (request: FastifyRequest, access: RouteAccess): Promise<void> => {
     const principal = await authenticator.authenticate(request.headers);
-    authorize(principal, access);
+    try {
+      authorize(principal, access);
+    } catch (error) {
+      await auditRefusal(request, principal, error);
+      throw error;
+    }
     RequestContext.set('principal', principal);
     RequestContext.set('actor', actorOf(principal));
     if (principal.tenantId) RequestContext.set('tenantId', principal.tenantId);
     if (access.platformAdmin) RequestContext.set('scope', 'platform');
+  };
+
+  // A callback hook, not an async one: public routes (health probes among them) then cost no promise.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    RequestContext.set('ip', request.ip);
+    const userAgent = request.headers['user-agent'];
+    if (userAgent) RequestContext.set('userAgent', userAgent);
+    // Unknown routes answer 404, not 401: there is nothing there to protect.
+    if (request.is404) return done();
+    const access = accessOf(request);
+    if (access.public) return done();
+    authenticate(request, access).then(() => done(), done);
   });
 }
