@@ -27,7 +27,7 @@ const { ROOT, log } = harness;
 const RESULTS_DIR = path.join(__dirname, 'results');
 
 /** @type {import('./lib/harness').Scenario[]} */
-const SCENARIOS = [require('./scenarios/health'), require('./scenarios/db-read')];
+const SCENARIOS = [require('./scenarios/health'), require('./scenarios/db-read'), require('./scenarios/tenant-read')];
 
 /**
  * The app's global rate limit (RATE_LIMIT_MAX, 600 per minute by default) would turn most of a

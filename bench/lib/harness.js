@@ -277,12 +277,13 @@ function autocannonRun(options) {
  * @param {ServerChild} options.server
  * @param {string} [options.path]  fixed path
  * @param {() => string} [options.nextPath]  a path per request (e.g. a random id)
+ * @param {Record<string, string>} [options.headers]  sent with every request (e.g. `authorization`)
  * @param {BenchParams} options.params
  * @param {() => Promise<Record<string, number>>} [options.counters]  server-side counters, read just
  *   before and just after the measured run
  * @returns {Promise<LoadResult>}
  */
-async function measure({ server, path: fixedPath, nextPath, params, counters }) {
+async function measure({ server, path: fixedPath, nextPath, headers, params, counters }) {
   const url = server.url;
   const requests = nextPath
     ? [{ method: 'GET', setupRequest: (/** @type {{ path: string }} */ req) => ({ ...req, path: nextPath() }) }]
@@ -292,6 +293,7 @@ async function measure({ server, path: fixedPath, nextPath, params, counters }) 
     connections: params.connections,
     pipelining: params.pipelining,
     requests,
+    ...(headers ? { headers } : {}),
   };
   if (params.warmup > 0) await autocannonRun({ ...base, duration: params.warmup });
   const before = counters ? await counters() : {};

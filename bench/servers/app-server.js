@@ -2,7 +2,8 @@
 /**
  * Child process: the full API app (every global middleware on) from dist/, listening on an
  * ephemeral port on 127.0.0.1, which it reports to the runner over IPC. BENCH_MODULES=db adds the
- * bench-only db routes (bench-db.module.js). Configuration comes from the environment the runner
+ * bench-only db routes (bench-db.module.js), BENCH_MODULES=tenant the tenant-read routes
+ * (bench-tenant.module.js). Configuration comes from the environment the runner
  * sets (validated like production). SIGTERM closes the app (Nest's shutdown hooks); losing the
  * runner (IPC disconnect) ends the process, so no server outlives a benchmark.
  */
@@ -16,6 +17,7 @@ async function main() {
   const modules = (process.env.BENCH_MODULES ?? '').split(',').filter(Boolean);
   const extraModules = modules.map((name) => {
     if (name === 'db') return require('./bench-db.module').BenchDbModule;
+    if (name === 'tenant') return require('./bench-tenant.module').BenchTenantModule;
     throw new Error(`unknown bench module ${name}`);
   });
   const app = await createApiApp(env, { extraModules });

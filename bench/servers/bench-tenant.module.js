@@ -1,0 +1,124 @@
+// @ts-check
+/**
+ * A bench-only Nest module for the tenant-read scenario, added to the full API app through
+ * `createApiApp(env, { extraModules })` (BENCH_MODULES=tenant): one API key row by id, read the same
+ * way with and without tenant scoping.
+ *   GET /bench/tenant/scoped/:id    default access (an authenticated principal with an active
+ *                                   tenant; the authentication hook puts the tenant in the request
+ *                                   context), `prisma.tenantQuery(TENANT_READ_SQL, [id])`: one
+ *                                   simple-protocol string, set_config + the SELECT with the id
+ *                                   inlined, on PrismaService's pool (the app role, under RLS)
+ *   GET /bench/tenant/unscoped/:id  @Public(), `pool.query(TENANT_READ_SQL, [id])`: the same SELECT
+ *                                   as an unnamed extended-protocol query (parsed and planned on
+ *                                   every call, like the scoped string) on a pg Pool of its own,
+ *                                   connected as DIRECT_DATABASE_URL (the owner: no RLS, no scope),
+ *                                   sized like PrismaService's (DATABASE_POOL_SIZE)
+ *   GET /bench/tenant/prisma/:id    default access, `prisma.scoped.apiKey.findUnique` (a batch
+ *                                   transaction: BEGIN, set_config, SELECT, COMMIT), informational
+ * A row of another tenant is a 404 on the scoped routes (row-level security hides it).
+ *
+ * Plain JavaScript, decorated with Reflect.decorate and the design-type metadata tsc would emit, as
+ * in bench-db.module.js. Like every API route they pass the global rate limit and the request logger.
+ */
+require('reflect-metadata');
+const { Controller, Get, Inject, Module, NotFoundException, Param } = require('@nestjs/common');
+const { Pool } = require('pg');
+const dist = require('./dist');
+
+const { PrismaService } = dist.prisma();
+const { AppConfig, Public } = dist.platform();
+
+/** The read measured: written in code (tenantQuery inlines values into it, so never input). */
+const TENANT_READ_SQL = 'SELECT id, tenant_id, name, prefix, scopes, created_at FROM api_keys WHERE id = $1';
+
+class BenchTenantController {
+  /**
+   * @param {InstanceType<typeof PrismaService>} prisma
+   * @param {InstanceType<typeof AppConfig>} config
+   */
+  constructor(prisma, config) {
+    this.prisma = prisma;
+    const ownerUrl = config.get('DIRECT_DATABASE_URL', { infer: true });
+    if (!ownerUrl) throw new Error('DIRECT_DATABASE_URL must be set for the unscoped tenant-read route');
+    // The same settings as PrismaService's pool (libs/prisma/src/prisma.service.ts), as the owner.
+    this.ownerPool = new Pool({
+      connectionString: ownerUrl,
+      max: config.get('DATABASE_POOL_SIZE', { infer: true }),
+      statement_timeout: config.get('DATABASE_STATEMENT_TIMEOUT_MS', { infer: true }) || undefined,
+      application_name: 'itinera-bench-owner',
+      connectionTimeoutMillis: 10_000,
+    });
+    this.ownerPool.on('error', () => undefined);
+  }
+
+  /** @param {string} id */
+  async scoped(id) {
+    const rows = await this.prisma.tenantQuery(TENANT_READ_SQL, [id]);
+    if (!rows[0]) throw new NotFoundException();
+    return rows[0];
+  }
+
+  /** @param {string} id */
+  async unscoped(id) {
+    const { rows } = await this.ownerPool.query(TENANT_READ_SQL, [id]);
+    if (!rows[0]) throw new NotFoundException();
+    return rows[0];
+  }
+
+  /** @param {string} id */
+  async viaPrisma(id) {
+    const row = await this.prisma.scoped.apiKey.findUnique({
+      where: { id },
+      select: { id: true, tenantId: true, name: true, prefix: true, scopes: true, createdAt: true },
+    });
+    if (!row) throw new NotFoundException();
+    return row;
+  }
+
+  /** Nest calls this on controllers too, after HTTP has drained. */
+  async onApplicationShutdown() {
+    await this.ownerPool.end();
+  }
+}
+
+/**
+ * @param {string} method
+ * @param {string} routePath
+ * @param {MethodDecorator[]} [access]
+ */
+function route(method, routePath, access = []) {
+  const proto = BenchTenantController.prototype;
+  Reflect.decorate(
+    [
+      Get(routePath),
+      ...access,
+      /** @type {MethodDecorator} */ ((target, key) => Param('id')(target, key, 0)),
+      Reflect.metadata('design:type', Function),
+      Reflect.metadata('design:paramtypes', [String]),
+      Reflect.metadata('design:returntype', Promise),
+    ],
+    proto,
+    method,
+    Object.getOwnPropertyDescriptor(proto, method),
+  );
+}
+// No access decorator: default deny, i.e. an authenticated principal with an active tenant.
+route('scoped', 'scoped/:id');
+route('viaPrisma', 'prisma/:id');
+// The reference takes no credentials, like the db-read routes.
+route('unscoped', 'unscoped/:id', [/** @type {MethodDecorator} */ (Public())]);
+Reflect.decorate(
+  [
+    Controller('bench/tenant'),
+    /** @type {ClassDecorator} */ ((target) => Inject(PrismaService)(target, undefined, 0)),
+    /** @type {ClassDecorator} */ ((target) => Inject(AppConfig)(target, undefined, 1)),
+    Reflect.metadata('design:paramtypes', [PrismaService, AppConfig]),
+  ],
+  BenchTenantController,
+);
+
+class BenchTenantModule {}
+// PrismaModule and AppConfigModule are global in the API app: these are the app's own instances.
+Reflect.decorate([Module({ controllers: [BenchTenantController] })], BenchTenantModule);
+
+module.exports = { BenchTenantModule, BenchTenantController, TENANT_READ_SQL };
