@@ -7,6 +7,7 @@ import {
   authorize,
   RequestContext,
   ROUTE_ACCESS,
+  sendProblem,
   type Principal,
   type RouteAccess,
 } from '@itinera/platform';
@@ -86,7 +87,7 @@ export function installAuthentication(app: NestFastifyApplication): void {
   };
 
   // A callback hook, not an async one: public routes (health probes among them) then cost no promise.
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     RequestContext.set('ip', request.ip);
     const userAgent = request.headers['user-agent'];
     if (userAgent) RequestContext.set('userAgent', userAgent);
@@ -94,6 +95,11 @@ export function installAuthentication(app: NestFastifyApplication): void {
     if (request.is404) return done();
     const access = accessOf(request);
     if (access.public) return done();
-    authenticate(request, access).then(() => done(), done);
+    // The problem is sent from here rather than handed to Fastify's error handler, which outside
+    // Nest's routes (the queue dashboard) is the plugin's own and would answer 500.
+    authenticate(request, access).then(
+      () => done(),
+      (error: unknown) => sendProblem(error, request, reply),
+    );
   });
 }
