@@ -61,7 +61,8 @@ export class AuthService {
 
   async login(dto: LoginDto): Promise<TokenPairResponse> {
     const ip = RequestContext.get('ip') ?? 'unknown';
-    await this.throttle.assertAllowed(dto.email, ip);
+    // Every attempt is counted up front; those that turn out not to be failures are given back.
+    await this.throttle.reserve(dto.email, ip);
     const user = await this.prisma.user.findUnique({ where: { email: dto.email } });
     const passwordOk = await this.passwords.verify(dto.password, user?.passwordHash);
     if (!user || !passwordOk || user.status !== 'ACTIVE') {
@@ -71,6 +72,7 @@ export class AuthService {
     let mfaStep: bigint | undefined;
     if (user.mfaEnabledAt && user.mfaSecret) {
       if (!dto.mfaCode) {
+        await this.throttle.release(dto.email, ip);
         throw new AppError(IdentityErrorCode.MfaRequired, 401, 'Unauthorized', {
           detail: 'This account uses MFA: send the code of the authenticator app as mfaCode.',
         });
@@ -83,11 +85,12 @@ export class AuthService {
     }
     const tenant = await this.directory.tenantFor(user, dto.tenantId);
     if (tenant === null) {
+      await this.throttle.release(dto.email, ip);
       throw new AppError(IdentityErrorCode.TenantUnavailable, 403, 'Forbidden', {
         detail: 'You are not a member of that tenant, or it is deactivated.',
       });
     }
-    await this.throttle.recordSuccess(dto.email);
+    await this.throttle.succeeded(dto.email, ip);
     const rehash = this.passwords.needsRehash(user.passwordHash!) ? await this.passwords.hash(dto.password) : undefined;
     const tenantId = tenant?.tenantId ?? null;
     return this.prisma.tenantTransaction(
@@ -120,9 +123,8 @@ export class AuthService {
     );
   }
 
-  /** Counts a failed sign-in and audits it (the platform chain: no tenant is known). */
+  /** Audits a failed sign-in (the platform chain: no tenant is known); the throttle counted it already. */
   private async failed(email: string, ip: string, userId: string | undefined, reason: string): Promise<void> {
-    await this.throttle.recordFailure(email, ip);
     await this.audit.recordAlone({
       tenantId: null,
       actor: userId ? { type: 'USER', id: userId } : { type: 'ANONYMOUS' },
@@ -229,10 +231,14 @@ export class AuthService {
   /** Changes the password and signs out every other session of the user. */
   async changePassword(principal: UserPrincipal, dto: ChangePasswordDto): Promise<void> {
     const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.userId } });
+    const ip = RequestContext.get('ip') ?? 'unknown';
+    // Guessing the current password here is throttled like sign-in, with the same allowance.
+    await this.throttle.reserve(user.email, ip);
     if (!(await this.passwords.verify(dto.currentPassword, user.passwordHash))) {
-      await this.failed(user.email, RequestContext.get('ip') ?? 'unknown', user.id, 'wrong-password-on-change');
+      await this.failed(user.email, ip, user.id, 'wrong-password-on-change');
       throw invalidCredentials();
     }
+    await this.throttle.succeeded(user.email, ip);
     const passwordHash = await this.passwords.hash(dto.newPassword);
     await this.prisma.transaction(async (tx) => {
       await tx.user.update({ where: { id: user.id }, data: { passwordHash, passwordChangedAt: new Date() } });

@@ -10,7 +10,8 @@ export enum LoginThrottleCode {
 }
 
 /**
- * Failed sign-ins counted per account and per client IP in Redis (shared by every API instance),
+ * Sign-in attempts counted per account and per client IP in Redis (shared by every API instance),
+ * each taken before the password is checked and given back unless it failed,
  * with an in-memory fallback while Redis is down so sign-in keeps working. The account key is a
  * hash of the normalised email, counted whether or not the account exists, so the answer (429
  * with Retry-After) never tells which emails are registered.
@@ -48,24 +49,50 @@ export class LoginThrottle implements OnModuleDestroy {
     this.redis.disconnect();
   }
 
-  /** Throws 429 when the account or the address has used up its failures. */
-  async assertAllowed(email: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([this.perAccount.get(accountKey(email)), this.perIp.get(ip)]);
-    const blocked = [account, address].filter(
-      (r): r is RateLimiterRes => r !== null && r.remainingPoints <= 0 && r.msBeforeNext > 0,
+  /**
+   * Takes one attempt from the account's and the address's allowance before the password is
+   * checked; throws 429 when either is used up. Taking it first, rather than checking and then
+   * counting the failure, is what stops a burst of parallel guesses from all passing the check
+   * before the first of them has failed. An attempt that turns out not to be a failure is given
+   * back with `release` or `succeeded`.
+   */
+  async reserve(email: string, ip: string): Promise<void> {
+    const [account, address] = await Promise.allSettled([
+      this.perAccount.consume(accountKey(email)),
+      this.perIp.consume(ip),
+    ]);
+    const refused = [account, address].flatMap((r) =>
+      r.status === 'rejected' && r.reason instanceof RateLimiterRes ? [r.reason] : [],
     );
-    if (blocked.length) throw tooMany(Math.max(...blocked.map((r) => r.msBeforeNext)));
+    for (const r of [account, address]) {
+      // Not a verdict but a store failure the in-memory insurance could not absorb: fail open.
+      if (r.status === 'rejected' && !(r.reason instanceof RateLimiterRes)) {
+        this.logger.warn({ err: r.reason }, 'login throttle unavailable');
+      }
+    }
+    if (!refused.length) return;
+    // A refused attempt checks no password: give back what the other limiter took for it.
+    await Promise.all([
+      account.status === 'fulfilled' ? this.perAccount.reward(accountKey(email), 1).catch(() => undefined) : undefined,
+      address.status === 'fulfilled' ? this.perIp.reward(ip, 1).catch(() => undefined) : undefined,
+    ]);
+    throw tooMany(Math.max(...refused.map((r) => r.msBeforeNext)));
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
+  /** Gives back a reserved attempt that was not a failure (the password was right; a code is still due). */
+  async release(email: string, ip: string): Promise<void> {
     await Promise.all([
-      this.perAccount.penalty(accountKey(email), 1).catch(() => undefined),
-      this.perIp.penalty(ip, 1).catch(() => undefined),
+      this.perAccount.reward(accountKey(email), 1).catch(() => undefined),
+      this.perIp.reward(ip, 1).catch(() => undefined),
     ]);
   }
 
-  async recordSuccess(email: string): Promise<void> {
-    await this.perAccount.delete(accountKey(email)).catch(() => undefined);
+  /** A successful sign-in: the account's failures are forgotten and the address gets its attempt back. */
+  async succeeded(email: string, ip: string): Promise<void> {
+    await Promise.all([
+      this.perAccount.delete(accountKey(email)).catch(() => undefined),
+      this.perIp.reward(ip, 1).catch(() => undefined),
+    ]);
   }
 }
 
