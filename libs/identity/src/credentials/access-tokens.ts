@@ -14,6 +14,24 @@ export interface AccessTokenClaims {
   exp: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether verified claims have the shape Itinera issues. A valid signature over other shapes means
+ * the secret signed something we did not (or leaked): such ids must not reach SQL, where a
+ * non-UUID would fail as bad input (400) instead of as bad credentials (401).
+ */
+function isIssuedShape(claims: Record<string, unknown>): boolean {
+  const { sub, sid, tid } = claims;
+  return (
+    typeof sub === 'string' &&
+    UUID.test(sub) &&
+    typeof sid === 'string' &&
+    UUID.test(sid) &&
+    (tid === undefined || (typeof tid === 'string' && UUID.test(tid)))
+  );
+}
+
 /**
  * Short-lived access tokens: HS256 JWTs with issuer and audience, verified with the algorithm
  * pinned (so `alg: none` or a token signed for another algorithm is refused) and the verification
@@ -23,7 +41,7 @@ export interface AccessTokenClaims {
 export class AccessTokens {
   readonly ttlSeconds: number;
   private readonly sign: (payload: Record<string, unknown>) => string;
-  private readonly verifier: (token: string) => AccessTokenClaims;
+  private readonly verifier: (token: string) => Record<string, unknown>;
 
   constructor(config: AppConfig) {
     const key = config.get('JWT_SECRET', { infer: true });
@@ -45,12 +63,14 @@ export class AccessTokens {
     return this.sign({ sub: claims.sub, sid: claims.sid, ...(claims.tid ? { tid: claims.tid } : {}) });
   }
 
-  /** The claims, or undefined for any token that is malformed, expired, or not signed by us. */
+  /** The claims, or undefined for any token that is malformed, expired, not signed by us, or not shaped as ours. */
   verify(token: string): AccessTokenClaims | undefined {
+    let claims: Record<string, unknown>;
     try {
-      return this.verifier(token);
+      claims = this.verifier(token);
     } catch {
       return undefined;
     }
+    return isIssuedShape(claims) ? (claims as unknown as AccessTokenClaims) : undefined;
   }
 }
