@@ -2,7 +2,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { API_KEY_SCOPES, TENANT_ROLES } from '@itinera/platform';
-import { startApi } from '../support/test-apps';
 import {
   bearer,
   createApiKey,
@@ -26,6 +25,7 @@ import {
   operationsOf,
   paramsIn,
   problemOf,
+  startFullApi,
   SeededRandom,
   testSeed,
   withQuery,
@@ -106,7 +106,7 @@ describe(`tenant isolation (seed ${seed})`, () => {
   beforeAll(async () => {
     console.info(`tenant isolation: seed ${seed} (replay with SECURITY_TEST_SEED=${seed})`);
     // Hundreds of requests from one IP: the global per-IP limit is not what this test is about.
-    app = await startApi({ RATE_LIMIT_MAX: '1000000' });
+    app = await startFullApi({ RATE_LIMIT_MAX: '1000000' });
     doc = await loadOpenApi(app);
     operations = operationsOf(doc);
     owner = new Client({ connectionString: process.env.DIRECT_DATABASE_URL });
@@ -264,6 +264,18 @@ describe(`tenant isolation (seed ${seed})`, () => {
   const bodyOf = (o: Operation, override?: (name: string) => unknown) => {
     const schema = jsonBodySchema(doc, o);
     return schema ? exampleValue(doc, schema, override) : undefined;
+  };
+  /** Values for the operation's required query parameters that are not ids. */
+  const requiredQuery = (o: Operation): Record<string, string> =>
+    Object.fromEntries(
+      paramsIn(o, 'query')
+        .filter((p) => p.required && !isIdLike(p.name, p.schema))
+        .map((p) => [p.name, plausible(p)]),
+    );
+  /** The fields a 400 names. */
+  const fieldErrors = (body: string): string[] => {
+    const errors = (problemOf(body) as { errors?: { field?: string }[] }).errors;
+    return Array.isArray(errors) ? errors.map((e) => String(e.field)) : ['(no field errors)'];
   };
   const plausible = (p: Parameter | undefined) => String(exampleValue(doc, p?.schema ?? { type: 'string' }));
 
@@ -459,13 +471,16 @@ describe(`tenant isolation (seed ${seed})`, () => {
               isIdLike(n, param(n)?.schema) ? randomUUID() : plausible(param(n)),
             );
             const foreignUrl = fillPath(o.path, (n) => (isIdLike(n, param(n)?.schema) ? foreign : plausible(param(n))));
-            const unknown = await call(o, unknownUrl, caller, body);
-            const answer = await call(o, foreignUrl, caller, body);
+            const query = requiredQuery(o);
+            const unknown = await call(o, withQuery(unknownUrl, query), caller, body);
+            const answer = await call(o, withQuery(foreignUrl, query), caller, body);
             calls += 2;
             const where = `${o.label} as ${a.name}'s ${caller.name} with ${b.name}'s ${kind} ${foreign}`;
             if (answer.status >= 500) failures.push(`${where}: ${answer.status} ${answer.body}`);
             else if (unknown.status === 404 && isRouteMiss(unknown.body))
               failures.push(`${where}: the filled path ${unknownUrl} matches no route`);
+            else if (unknown.status === 400)
+              failures.push(`${where}: the walk built an invalid request: ${unknown.body}`);
             else if (unknown.status !== 404 && unknown.status !== 403)
               failures.push(`${where}: an id that exists nowhere answered ${unknown.status} ${unknown.body}`);
             else if (answer.status !== unknown.status || answer.code !== unknown.code)
@@ -507,15 +522,19 @@ describe(`tenant isolation (seed ${seed})`, () => {
           for (const caller of someCallers(a)) {
             const unknownId = randomUUID();
             const request = (id: string) => ({
-              url: withQuery(o.path, Object.fromEntries(queryIds.map((p) => [p.name, id]))),
+              url: withQuery(o.path, { ...requiredQuery(o), ...Object.fromEntries(queryIds.map((p) => [p.name, id])) }),
               body: bodyOf(o, (name) => (bodyIds.includes(name) ? id : undefined)),
             });
             const u = request(unknownId);
             const f = request(foreign);
             const unknown = await call(o, u.url, caller, u.body);
             const answer = await call(o, f.url, caller, f.body);
-            const where = `${o.label} as ${a.name}'s ${caller.name} with ${b.name}'s ${kind} ${foreign} in ${[...bodyIds, ...queryIds.map((p) => p.name)].join(', ')}`;
+            const idNames = [...bodyIds, ...queryIds.map((p) => p.name)];
+            const where = `${o.label} as ${a.name}'s ${caller.name} with ${b.name}'s ${kind} ${foreign} in ${idNames.join(', ')}`;
+            const invalid = fieldErrors(unknown.body).filter((field) => !idNames.includes(field));
             if (answer.status >= 500) failures.push(`${where}: ${answer.status} ${answer.body}`);
+            else if (unknown.status === 400 && invalid.length)
+              failures.push(`${where}: the walk built an invalid request (${invalid.join(', ')}): ${unknown.body}`);
             else if (answer.status !== unknown.status || answer.code !== unknown.code)
               failures.push(
                 `${where}: answered ${answer.status} ${answer.code} where an unknown id answers ${unknown.status} ${unknown.code}: ${answer.body}`,
