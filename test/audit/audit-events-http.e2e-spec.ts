@@ -330,9 +330,23 @@ describe('audit log over HTTP', () => {
     it('answers bad input with a problem, not a stream', async () => {
       const body = expectProblem(await get(`/audit-events/export?from=${at(5)}&to=${at(4)}`), 400, 'VALIDATION_FAILED');
       expect(body.errors).toEqual([{ field: 'to', message: 'must not be earlier than from' }]);
-      expectProblem(await get('/audit-events/export?limit=10'), 400, 'VALIDATION_FAILED');
+      const bad = await get('/audit-events/export?limit=10');
+      expectProblem(bad, 400, 'VALIDATION_FAILED');
+      expect(bad.headers['content-disposition']).toBeUndefined();
       expectProblem(await get('/audit-events/export', bearer(tenantA.users.MEMBER!.accessToken)), 403);
       expectProblem(await get('/audit-events/export', {}), 401);
+    });
+
+    it('answers a database failure before the first byte with a problem (503), not a broken download', async () => {
+      const lost = new Error('Connection terminated unexpectedly');
+      const spy = jest.spyOn(AuditEventsService.prototype, 'export').mockRejectedValueOnce(lost);
+      try {
+        const res = await get('/audit-events/export');
+        expectProblem(res, 503, 'SERVICE_UNAVAILABLE');
+        expect(res.headers['content-disposition']).toBeUndefined();
+      } finally {
+        spy.mockRestore();
+      }
     });
 
     it("never exports another tenant's entries", async () => {

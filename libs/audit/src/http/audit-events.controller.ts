@@ -1,5 +1,6 @@
-import { Controller, Get, Header, Query } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import { ApiPageResponse, CurrentTenant, Roles, TENANT_ADMIN_ROLES, type Page } from '@itinera/platform';
 import { AuditEventsService } from './audit-events.service';
@@ -29,12 +30,10 @@ export class AuditEventsController {
   }
 
   @Get('export')
-  @Header('content-type', `${NDJSON_CONTENT_TYPE}; charset=utf-8`)
-  @Header('content-disposition', 'attachment; filename="audit-events.ndjson"')
   @ApiOperation({
     summary: "Export the tenant's audit log as NDJSON",
     description:
-      'The entries matching the filters, newest first, one `AuditEvent` JSON object per line, streamed in batches. ' +
+      'The entries matching the filters, newest first, one `AuditEventResponse` JSON object per line, streamed in batches. ' +
       'The export holds the entries committed when it started. A failure after the response has started ' +
       'cuts the transfer short (the chunked body never completes), so a complete download is a complete export.',
   })
@@ -44,8 +43,16 @@ export class AuditEventsController {
     description: 'Newline-delimited JSON: one `AuditEventResponse` object per line.',
     content: { [NDJSON_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(AuditEventResponse) } } },
   })
-  export(@CurrentTenant() tenantId: string, @Query() query: AuditEventFilterQuery): Promise<Readable> {
-    return this.events.export(tenantId, query);
+  async export(
+    @CurrentTenant() tenantId: string,
+    @Query() query: AuditEventFilterQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Readable> {
+    const stream = await this.events.export(tenantId, query);
+    // Set only now that the first batch is read: Nest's @Header would put them on error responses too.
+    reply.header('content-type', `${NDJSON_CONTENT_TYPE}; charset=utf-8`);
+    reply.header('content-disposition', 'attachment; filename="audit-events.ndjson"');
+    return stream;
   }
 
   @Get('verify')
