@@ -247,12 +247,8 @@ describe('authentication on every route', () => {
       expect(failures).toEqual([]);
     });
 
-    // BUG: libs/identity/src/authentication/authentication.hook.ts (accessOf) matches the
-    // dashboard's prefix against the raw request.url, while Fastify routes on the percent-decoded
-    // path: /admin/%71ueues or /%61dmin/queues reach Bull Board under the default access (any
-    // signed-in user with an active tenant), so a VIEWER of any tenant sees (and can drive) every
-    // queue. Unskip when the access is looked up by route, not by raw URL (see the report).
-    it.skip('lets no tenant user in through another spelling of its path', async () => {
+    // Access is looked up by the route that matched, never the raw URL (authentication.hook.ts).
+    it('lets no tenant user in through another spelling of its path', async () => {
       const failures: string[] = [];
       for (const url of spellings) {
         for (const role of ['OWNER', 'VIEWER'] as const) {

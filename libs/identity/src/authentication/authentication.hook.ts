@@ -17,30 +17,26 @@ import { Authenticator } from './authenticator';
 
 /**
  * Routes Fastify serves outside Nest's controllers, with the access they need: the API docs are
- * public, the queue dashboard is for platform administrators.
+ * public, the queue dashboard is for platform administrators. Given to those routes' config as
+ * they are registered (onRoute), so that, like Nest's routes, they are judged by the route that
+ * matched and never by the raw URL (which a client can spell differently, e.g. percent-encoded).
  */
 const NON_NEST_ROUTES: [prefix: string, access: RouteAccess][] = [
   ['/docs', { public: true }],
   ['/admin/queues', { platformAdmin: true, withoutTenant: true }],
 ];
 
+function accessForPattern(url: string): RouteAccess | undefined {
+  for (const [prefix, access] of NON_NEST_ROUTES) {
+    if (url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}-`)) return access;
+  }
+  return undefined;
+}
+
+/** The access of the route that matched; a route that says nothing needs an authenticated tenant principal (default deny). */
 function accessOf(request: FastifyRequest): RouteAccess {
   const config = request.routeOptions.config as unknown as Record<string, unknown> | undefined;
-  const access = config?.[ROUTE_ACCESS] as RouteAccess | undefined;
-  if (access) return access;
-  const path = request.url;
-  for (const [prefix, prefixAccess] of NON_NEST_ROUTES) {
-    if (
-      path === prefix ||
-      path.startsWith(`${prefix}/`) ||
-      path.startsWith(`${prefix}-`) ||
-      path.startsWith(`${prefix}?`)
-    ) {
-      return prefixAccess;
-    }
-  }
-  // Default deny: a route that says nothing needs an authenticated tenant principal.
-  return {};
+  return (config?.[ROUTE_ACCESS] as RouteAccess | undefined) ?? {};
 }
 
 /**
@@ -56,6 +52,11 @@ export function installAuthentication(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   const authRateLimitMax: number = app.get(AppConfig).get('AUTH_RATE_LIMIT_MAX', { infer: true });
   fastify.decorate('authRateLimitMax', authRateLimitMax);
+  fastify.addHook('onRoute', (route) => {
+    const config = (route.config ?? {}) as Record<string, unknown>;
+    const access = config[ROUTE_ACCESS] === undefined ? accessForPattern(route.url) : undefined;
+    if (access) route.config = { ...config, [ROUTE_ACCESS]: access } as typeof route.config;
+  });
 
   /** A known principal refused by a route is worth a line in its tenant's audit log. */
   const auditRefusal = (request: FastifyRequest, principal: Principal, error: unknown) =>

@@ -9,8 +9,15 @@ import { AppConfig } from '../config/app-config.module';
  */
 const SECRET_PATH_SEGMENTS: RegExp[] = [/^(\/r\/)[^/?]+/];
 
+/**
+ * Query parameters whose name says they hold a secret. The API never asks for one in a query
+ * string, but a client may put one there anyway (`?access_token=`); it must not reach the logs.
+ */
+const SECRET_QUERY_PARAMETER = /([?&][^=&#]*(?:token|key|secret|password|code)[^=&#]*=)[^&#]*/gi;
+
 export function redactUrl(url: string): string {
-  return SECRET_PATH_SEGMENTS.reduce((u, pattern) => u.replace(pattern, '$1[redacted]'), url);
+  const path = SECRET_PATH_SEGMENTS.reduce((u, pattern) => u.replace(pattern, '$1[redacted]'), url);
+  return path.includes('?') ? path.replace(SECRET_QUERY_PARAMETER, '$1[redacted]') : path;
 }
 
 /**
