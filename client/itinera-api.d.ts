@@ -416,6 +416,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's audit log, newest first, with filters */
+        get: operations["AuditEvents_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the tenant's audit log as NDJSON
+         * @description The entries matching the filters, newest first, one `AuditEventResponse` JSON object per line, streamed in batches. The export holds the entries committed when it started. A failure after the response has started cuts the transfer short (the chunked body never completes), so a complete download is a complete export.
+         */
+        get: operations["AuditEvents_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-events/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the tenant's audit chain
+         * @description Checks that every entry matches its hash and follows the previous one; names the first that does not.
+         */
+        get: operations["AuditEvents_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify every audit chain
+         * @description The platform chain and every tenant's (tenants without entries included), each reported with its first mismatch.
+         */
+        post: operations["AuditAdmin_verifyAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -788,6 +865,112 @@ export interface components {
             prefix: string;
             /** Format: date-time */
             createdAt: string;
+        };
+        /**
+         * @description The kind of actor.
+         * @enum {string}
+         */
+        AuditActorType: "USER" | "API_KEY" | "RECIPIENT_LINK" | "SYSTEM" | "ANONYMOUS";
+        AuditEventResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The tenant the entry belongs to (null for the platform chain).
+             */
+            tenantId: string | null;
+            /**
+             * @description Position in its chain, from 1 without gaps; a decimal string, since it is a 64-bit integer.
+             * @example 42
+             */
+            seq: string;
+            /** @description The kind of actor. */
+            actorType: components["schemas"]["AuditActorType"];
+            /** @description The actor: a user id, an API key id, a recipient id; null for the system or an anonymous caller. */
+            actorId: string | null;
+            /**
+             * @description What happened, `<resource>.<verb>`: `api_key.created`.
+             * @example api_key.created
+             */
+            action: string;
+            /** @example api_key */
+            resourceType: string | null;
+            resourceId: string | null;
+            /** @description The resource before the change (changes only); any JSON value. */
+            before: Record<string, never> | null;
+            /** @description The resource after the change (changes only); any JSON value. */
+            after: Record<string, never> | null;
+            /** @description Context that is not a change: a failure reason, the email a failed sign-in named. */
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The client's IP address.
+             * @example 203.0.113.7
+             */
+            ip: string | null;
+            userAgent: string | null;
+            /** @description The request that made the change (also in that request's logs). */
+            requestId: string | null;
+            /**
+             * Format: date-time
+             * @description When it happened: UTC, to the microsecond.
+             * @example 2026-11-27T11:27:25.123456Z
+             */
+            occurredAt: string;
+            /**
+             * @description SHA-256 (hex) of the previous entry's hash and this entry's content: the chain link.
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            hash: string;
+        };
+        AuditMismatchResponse: {
+            /**
+             * Format: uuid
+             * @description The entry; null when the chain's head (its last seq and hash) is what does not match.
+             */
+            id: string | null;
+            /**
+             * @description Its position in the chain (a decimal string).
+             * @example 17
+             */
+            seq: string;
+            /**
+             * @description What is wrong: its content does not match its hash, entries are missing before it, or the head does not match.
+             * @example content does not match its hash
+             */
+            problem: string;
+        };
+        TenantAuditVerificationResponse: {
+            /** @description The first entry that does not verify; null when the chain is intact. */
+            firstMismatch: components["schemas"]["AuditMismatchResponse"] | null;
+            /** @description Every entry matches its hash and follows the previous one without gaps. */
+            intact: boolean;
+            /**
+             * Format: date-time
+             * @description When the verification ran.
+             */
+            checkedAt: string;
+        };
+        AuditChainVerificationResponse: {
+            /**
+             * Format: uuid
+             * @description The tenant whose chain this is; null for the platform chain.
+             */
+            tenantId: string | null;
+            firstMismatch: components["schemas"]["AuditMismatchResponse"] | null;
+            intact: boolean;
+        };
+        PlatformAuditVerificationResponse: {
+            /** @description The platform chain first, then every tenant of the registry (with or without entries). */
+            chains: components["schemas"]["AuditChainVerificationResponse"][];
+            /** @description Every chain is intact. */
+            intact: boolean;
+            /**
+             * Format: date-time
+             * @description When the verification started.
+             */
+            checkedAt: string;
         };
         DependencyStatus: {
             /** @enum {string} */
@@ -3092,6 +3275,283 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AuditEvents_list: {
+        parameters: {
+            query?: {
+                /** @description Only entries whose actor is of this kind. */
+                actorType?: components["schemas"]["AuditActorType"];
+                /** @description Entries at or after this time: a date (midnight UTC) or a date-time with an offset. */
+                from?: string;
+                /** @description Entries at or before this time: a date (midnight UTC) or a date-time with an offset; not earlier than `from`. */
+                to?: string;
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description Only entries by this actor (a user id, an API key id...). */
+                actorId?: string;
+                /** @description Only entries of this action, e.g. `api_key.created` (exact match). */
+                action?: string;
+                /** @description Only entries about this kind of resource, e.g. `api_key`. */
+                resourceType?: string;
+                /** @description Only entries about the resource with this id. */
+                resourceId?: string;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEventResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AuditEvents_export: {
+        parameters: {
+            query?: {
+                /** @description Only entries whose actor is of this kind. */
+                actorType?: components["schemas"]["AuditActorType"];
+                /** @description Entries at or after this time: a date (midnight UTC) or a date-time with an offset. */
+                from?: string;
+                /** @description Entries at or before this time: a date (midnight UTC) or a date-time with an offset; not earlier than `from`. */
+                to?: string;
+                /** @description Only entries by this actor (a user id, an API key id...). */
+                actorId?: string;
+                /** @description Only entries of this action, e.g. `api_key.created` (exact match). */
+                action?: string;
+                /** @description Only entries about this kind of resource, e.g. `api_key`. */
+                resourceType?: string;
+                /** @description Only entries about the resource with this id. */
+                resourceId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newline-delimited JSON: one `AuditEventResponse` object per line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["AuditEventResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AuditEvents_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantAuditVerificationResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AuditAdmin_verifyAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformAuditVerificationResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,9 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { API_KEY_SCHEME } from '@itinera/platform';
-import { AuditHttpModule } from '@itinera/audit';
-import { createApiApp } from '../../apps/api/src/api-app';
-import { testEnvironment } from '../support/test-apps';
 
 /**
  * Walking the running API's OpenAPI document (GET /docs-json), for the security tests: every
@@ -59,18 +56,6 @@ export interface Operation {
   op: OpenApiOperation;
   /** "DELETE /api-keys/{id}", for messages. */
   label: string;
-}
-
-/**
- * The API as startApi() makes it, plus every HTTP module of the domains that is not wired into
- * apps/api yet (the audit routes), so the walks cover them already; Nest imports a module once,
- * so this stays right after ApiModule imports them itself.
- */
-export async function startFullApi(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
-  const app = await createApiApp(testEnvironment(overrides), { extraModules: [AuditHttpModule] });
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
 }
 
 export async function loadOpenApi(app: NestFastifyApplication): Promise<OpenApiDocument> {

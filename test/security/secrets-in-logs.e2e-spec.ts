@@ -1,3 +1,4 @@
+import { startApi } from '../support/test-apps';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
@@ -10,7 +11,7 @@ import {
   type TestTenant,
   type TestUser,
 } from '../support/identity-fixtures';
-import { acceptsApiKey, isPublic, loadOpenApi, operationsOf, startFullApi } from './openapi-walk';
+import { acceptsApiKey, isPublic, loadOpenApi, operationsOf } from './openapi-walk';
 
 /**
  * Nothing secret in the logs. The API runs at LOG_LEVEL=trace, with every statement counted as
@@ -89,7 +90,7 @@ describe('secrets in logs', () => {
 
   beforeAll(async () => {
     restores.push(capture(process.stdout, false), capture(process.stderr, true));
-    app = await startFullApi({
+    app = await startApi({
       LOG_LEVEL: 'trace',
       DATABASE_SLOW_QUERY_MS: '1',
       JWT_SECRET: jwtSecret,

@@ -1,3 +1,4 @@
+import { startApi } from '../support/test-apps';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -25,7 +26,6 @@ import {
   operationsOf,
   paramsIn,
   problemOf,
-  startFullApi,
   SeededRandom,
   testSeed,
   withQuery,
@@ -106,7 +106,7 @@ describe(`tenant isolation (seed ${seed})`, () => {
   beforeAll(async () => {
     console.info(`tenant isolation: seed ${seed} (replay with SECURITY_TEST_SEED=${seed})`);
     // Hundreds of requests from one IP: the global per-IP limit is not what this test is about.
-    app = await startFullApi({ RATE_LIMIT_MAX: '1000000' });
+    app = await startApi({ RATE_LIMIT_MAX: '1000000' });
     doc = await loadOpenApi(app);
     operations = operationsOf(doc);
     owner = new Client({ connectionString: process.env.DIRECT_DATABASE_URL });

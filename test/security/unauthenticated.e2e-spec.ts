@@ -1,3 +1,4 @@
+import { startApi } from '../support/test-apps';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -18,7 +19,6 @@ import {
   operationsOf,
   paramsIn,
   problemOf,
-  startFullApi,
   type OpenApiDocument,
   type Operation,
 } from './openapi-walk';
@@ -67,7 +67,7 @@ describe('authentication on every route', () => {
 
   beforeAll(async () => {
     // Every operation is called several times from one IP: the per-IP limits are not under test.
-    app = await startFullApi({ RATE_LIMIT_MAX: '1000000' });
+    app = await startApi({ RATE_LIMIT_MAX: '1000000' });
     doc = await loadOpenApi(app);
     operations = operationsOf(doc);
   });

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, HealthModule, PlatformHttpModule, type AppEnvironment } from '@itinera/platform';
 import { DatabaseReadinessCheck, PrismaModule } from '@itinera/prisma';
+import { AuditHttpModule } from '@itinera/audit';
 import { IdentityModule } from '@itinera/identity';
 import { QueuesHttpModule, QueuesModule, QueuesReadinessCheck, RedisReadinessCheck } from '@itinera/queues';
 
@@ -17,6 +18,7 @@ export class ApiModule {
         QueuesModule,
         QueuesHttpModule,
         IdentityModule,
+        AuditHttpModule,
         HealthModule.forRoot([DatabaseReadinessCheck, RedisReadinessCheck, QueuesReadinessCheck]),
       ],
     };
