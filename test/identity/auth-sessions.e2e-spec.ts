@@ -177,6 +177,24 @@ describe('sign-up, sign-in, tokens and sessions', () => {
       expect(await auditActions(tokens.sessionId)).toEqual(['auth.login', 'auth.logout']);
       expectUnauthenticated(await call(app, 'POST', '/auth/logout'));
     });
+    it('stops a signed-out access token at once, even while other requests are using it', async () => {
+      // Requests in flight during the logout used to re-cache the session as active for the cache TTL.
+      for (let round = 0; round < 6; round++) {
+        const user = await register(app);
+        const tokens = await signIn(user.email);
+        let signedOut = false;
+        const useMeanwhile = async () => {
+          while (!signedOut) await me(tokens.accessToken);
+        };
+        const users = [useMeanwhile(), useMeanwhile()];
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const logout = await call(app, 'POST', '/auth/logout', undefined, { token: tokens.accessToken });
+        signedOut = true;
+        await Promise.all(users);
+        expectStatus(logout, 204);
+        expectUnauthenticated(await me(tokens.accessToken));
+      }
+    });
   });
 
   describe('sessions', () => {

@@ -160,7 +160,7 @@ export class AuthService {
           resourceId: row.session_id,
           metadata: { revoked: true },
         });
-        return { error: true as const };
+        return { error: true as const, endedSession: row.session_id };
       }
       await tx.refreshToken.update({ where: { id: row.token_id }, data: { usedAt: new Date() } });
       const user = await tx.user.findUniqueOrThrow({ where: { id: row.user_id } });
@@ -170,7 +170,10 @@ export class AuthService {
       await tx.authSession.update({ where: { id: row.session_id }, data: { lastUsedAt: new Date(), tenantId } });
       return { tokens: await this.sessions.issue(tx, row.session_id, row.user_id, tenantId) };
     });
-    if ('error' in outcome) throw invalidRefreshToken();
+    if ('error' in outcome) {
+      if (outcome.endedSession) this.sessions.forget({ id: outcome.endedSession });
+      throw invalidRefreshToken();
+    }
     return outcome.tokens;
   }
 
@@ -185,6 +188,7 @@ export class AuthService {
         resourceId: principal.sessionId,
       });
     });
+    this.sessions.forget({ id: principal.sessionId });
   }
 
   async me(principal: UserPrincipal): Promise<MeResponse> {
@@ -251,5 +255,6 @@ export class AuthService {
         metadata: { otherSessionsEnded: ended },
       });
     });
+    this.sessions.forget({ userId: user.id, notId: principal.sessionId });
   }
 }

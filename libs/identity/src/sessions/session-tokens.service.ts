@@ -9,6 +9,13 @@ import type { TokenPairResponse } from '../auth/auth.dto';
 /** Why a session ended, as stored in auth_sessions.revoked_reason. */
 export type SessionEndReason = 'logout' | 'revoked' | 'refresh-token-reuse' | 'password-changed' | 'user-disabled';
 
+/** Which sessions to end: one by id, or a user's, optionally all but one. */
+export interface SessionSelector {
+  id?: string;
+  userId?: string;
+  notId?: string;
+}
+
 /** Refresh tokens carry a recognisable prefix, so secret scanners can spot a leaked one. */
 const REFRESH_PREFIX = 'itr_';
 
@@ -58,8 +65,11 @@ export class SessionTokens {
     };
   }
 
-  /** Ends sessions (refresh tokens stop working at once, access tokens within the cache TTL). */
-  async revoke(tx: Tx, where: { id?: string; userId?: string; notId?: string }, reason: SessionEndReason) {
+  /**
+   * Ends sessions: their refresh tokens stop working when `tx` commits, their access tokens once
+   * `forget` has evicted them from the principal cache (call it after the commit).
+   */
+  async revoke(tx: Tx, where: SessionSelector, reason: SessionEndReason) {
     const { count } = await tx.authSession.updateMany({
       where: {
         ...(where.id ? { id: where.id } : {}),
@@ -69,10 +79,18 @@ export class SessionTokens {
       },
       data: { revokedAt: new Date(), revokedReason: reason },
     });
+    return count;
+  }
+
+  /**
+   * Forgets the cached principals of sessions `revoke` ended, once its transaction has committed.
+   * Evicting inside the transaction let a concurrent request read the session as still active
+   * and cache it again, so a signed-out access token kept working for the cache TTL.
+   */
+  forget(where: SessionSelector): void {
     if (where.id) this.cache.evictSession(where.id);
     else if (where.userId)
       this.cache.evict((p) => p.kind === 'user' && p.userId === where.userId && p.sessionId !== where.notId);
-    return count;
   }
 }
 

@@ -66,6 +66,7 @@ export class SessionsService {
         resourceId: id,
       });
     });
+    this.tokens.forget({ id });
   }
 }
 
