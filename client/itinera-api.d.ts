@@ -770,23 +770,15 @@ export interface components {
             updatedAt: string;
         };
         UpdateTenantDto: {
-            /**
-             * @default BASIC
-             * @enum {string}
-             */
-            plan: "BASIC" | "PRO" | "ENTERPRISE";
-            /** @description Free-form settings (a JSON object, at most 16 KiB). */
+            /** @enum {string} */
+            plan?: "BASIC" | "PRO" | "ENTERPRISE";
+            /** @description Free-form settings (a JSON object, at most 16 KiB); replaces the current ones. */
             metadata?: {
                 [key: string]: unknown;
             };
             name?: string;
             /** @description Unique slug: lower-case letters, digits and inner hyphens, up to 100 characters. */
             domain?: string;
-            /**
-             * Format: email
-             * @description An existing user to make the tenant's OWNER.
-             */
-            ownerEmail?: string;
             /** @description false deactivates (no sign-in, no API keys), true reactivates. */
             active?: boolean;
         };

@@ -146,6 +146,21 @@ describe('tenants and their members', () => {
         const problem = expectProblem(await asAdmin('POST', '/admin/tenants', body), 400);
         expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
       }
+      // null is not "absent": every field refuses it by name (it used to reach Prisma and answer 500).
+      const nullPlan = await asAdmin('POST', '/admin/tenants', { name: 'x', domain: domain(), plan: null });
+      expect(expectProblem(nullPlan, 400).errors).toEqual([expect.objectContaining({ field: 'plan' })]);
+      for (const field of ['name', 'domain', 'plan', 'metadata', 'active']) {
+        const problem = expectProblem(await asAdmin('PATCH', `/admin/tenants/${other.id}`, { [field]: null }), 400);
+        expect(new Set(problem.errors.map((e: { field: string }) => e.field))).toEqual(new Set([field]));
+      }
+      // An update does not take an owner (that is POST /tenant/members): refused, not silently ignored.
+      const withOwner = await asAdmin('PATCH', `/admin/tenants/${other.id}`, { ownerEmail: admin.email });
+      expect(expectProblem(withOwner, 400).errors).toEqual([{ field: 'ownerEmail', message: 'is not allowed' }]);
+      expect(expectStatus(await asAdmin('GET', `/admin/tenants/${other.id}`), 200).json()).toMatchObject({
+        name: 'Other',
+        active: true,
+      });
+
       expectProblem(await asAdmin('GET', '/admin/tenants/00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
       expectProblem(await asAdmin('GET', '/admin/tenants/not-a-uuid'), 400);
       expectProblem(await asAdmin('PATCH', '/admin/tenants/00000000-0000-4000-8000-000000000000', { name: 'y' }), 404);
