@@ -165,6 +165,23 @@ describe('attacks on tokens and API keys', () => {
       const wrongSecret = `${valid.key.slice(0, 17)}${randomBytes(32).toString('base64url')}`;
       expectUnauthenticated(await call(app, 'GET', '/tenant', undefined, { headers: { 'x-api-key': wrongSecret } }));
     });
+
+    it('are created only with a storable expiry in the future (400 otherwise)', async () => {
+      const owner = { token: tenant.users.OWNER!.accessToken };
+      for (const expiresAt of ['2001-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', 1e15, 'soon']) {
+        const res = await call(app, 'POST', '/api-keys', { name: 'k', scopes: ['read'], expiresAt }, owner);
+        const { errors } = expectProblem(res, 400, 'VALIDATION_FAILED');
+        expect(new Set(errors.map((e: { field: string }) => e.field))).toEqual(new Set(['expiresAt']));
+      }
+      const later = await call(
+        app,
+        'POST',
+        '/api-keys',
+        { name: 'k', scopes: ['read'], expiresAt: '9999-12-31T00:00:00Z' },
+        owner,
+      );
+      expect(expectStatus(later, 201).json().expiresAt).toBe('9999-12-31T00:00:00.000Z');
+    });
   });
 
   describe('a deactivated tenant', () => {

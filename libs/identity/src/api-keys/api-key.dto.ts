@@ -10,6 +10,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  MaxDate,
 } from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@itinera/platform';
 
@@ -32,6 +33,8 @@ export class CreateApiKeyDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  // Later dates are valid in JavaScript but not storable (a 500 from the database layer).
+  @MaxDate(new Date('9999-12-31T23:59:59.999Z'), { message: 'must be before the year 10000' })
   expiresAt?: Date;
 }
 
