@@ -13,9 +13,11 @@
  * Target (DESIGN.md, issue 3): scoped reaches at least 70% of unscoped's requests/s. The variants
  * alternate ABBA within one run of the app server.
  */
-const { Client } = require('pg');
+const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { assertClean, describeRound, measure, resultRow, startServer } = require('../lib/harness');
+const fs = require('node:fs');
+const { Client } = require('pg');
+const { assertClean, describeRound, measure, median, resultRow, startServer } = require('../lib/harness');
 
 const TENANTS = 4;
 const ROWS_PER_TENANT = 10_000;
@@ -153,6 +155,62 @@ async function appCounters(url) {
   return counters;
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times. */
+function clockTicks() {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/**
+ * CPU time so far (µs) of each PostgreSQL backend serving the app's two pools (PrismaService's,
+ * application_name itinera, and the unscoped route's, itinera-bench-owner), as `pg:<pid>` counters,
+ * read from /proc: only when PostgreSQL runs on this machine (else none). The statement cost of
+ * the scoped read is partly PostgreSQL's, which the server's own CPU per request does not show.
+ * @param {string} databaseUrl @param {number} ticksPerSecond
+ */
+async function postgresCpu(databaseUrl, ticksPerSecond) {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  /** @type {{ pid: number }[]} */
+  let backends;
+  try {
+    ({ rows: backends } = await client.query(
+      `SELECT pid FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name IN ('itinera', 'itinera-bench-owner')`,
+    ));
+  } finally {
+    await client.end();
+  }
+  /** @type {Record<string, number>} */
+  const counters = {};
+  for (const { pid } of backends) {
+    try {
+      // Fields after the command name: utime and stime are the 12th and 13th.
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      counters[`pg:${pid}`] = ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+    } catch {
+      // not on this machine, or gone
+    }
+  }
+  return counters;
+}
+
+/**
+ * PostgreSQL backend CPU per response over a measured window, or null when it was not readable.
+ * A backend that a pool opened during the window counts from zero, which overstates by no more than
+ * its connection set-up.
+ * @param {import('../lib/harness').LoadResult} result
+ */
+function postgresMicros(result) {
+  const entries = Object.entries(result.counted ?? {}).filter(([key]) => key.startsWith('pg:'));
+  if (!entries.length) return null;
+  const micros = entries.reduce((sum, [, value]) => sum + Math.max(0, value), 0);
+  return micros / Math.max(1, result.requests + result.non2xx);
+}
+
 /** @type {import('../lib/harness').Scenario} */
 module.exports = {
   name: 'tenant-read',
@@ -166,6 +224,7 @@ module.exports = {
     const foreignId = tenants[1].keyIds[0];
     const randomId = () => ids[Math.floor(Math.random() * ids.length)];
 
+    const ticksPerSecond = clockTicks();
     /** @type {import('../lib/harness').Round[]} */
     const rounds = [];
     const app = await startServer('API app', 'app-server.js', { ...serverEnv, BENCH_MODULES: 'tenant' });
@@ -244,7 +303,10 @@ module.exports = {
             nextPath: () => `/bench/tenant/${route}/${randomId()}`,
             headers,
             params,
-            counters: () => appCounters(app.url),
+            counters: async () => ({
+              ...(await appCounters(app.url)),
+              ...(await postgresCpu(databaseUrl, ticksPerSecond)),
+            }),
           });
           assertClean(result, `${variant}, round ${round}`, app);
           rounds.push({ variant, round, ...result });
@@ -253,7 +315,10 @@ module.exports = {
           log(
             `tenant-read round ${round}, ${variant}: ${describeRound(result)}, ` +
               `${((counted.statements ?? 0) / responses).toFixed(2)} timed statements per request, ` +
-              `${counted.principalLoads ?? 0} principal loads`,
+              `${counted.principalLoads ?? 0} principal loads` +
+              (postgresMicros(result) === null
+                ? ''
+                : `, PostgreSQL CPU ${Math.round(/** @type {number} */ (postgresMicros(result)))} µs/request`),
           );
         }
       }
@@ -278,13 +343,32 @@ module.exports = {
     const prismaStatements = perRequest(PRISMA, 'statements');
     const principalLoads = perRequest(SCOPED, 'principalLoads').total + perRequest(PRISMA, 'principalLoads').total;
     const cpu = (/** @type {number} */ i) => rows[i].cpuMicrosPerRequest;
+    // Each scoped round ran right beside the unscoped round of the same number (ABBA).
+    const roundRatios = rounds
+      .filter((r) => r.variant === SCOPED)
+      .map((r) => {
+        const reference = rounds.find((u) => u.variant === UNSCOPED && u.round === r.round);
+        return reference ? r.requestsPerSecond / reference.requestsPerSecond : NaN;
+      });
+    /** @param {string} variant */
+    const postgresMedian = (variant) => {
+      const values = rounds.filter((r) => r.variant === variant).map(postgresMicros);
+      return values.every((v) => v !== null) ? median(/** @type {number[]} */ (values)) : null;
+    };
+    const postgres = [UNSCOPED, SCOPED, PRISMA].map(postgresMedian);
+    const authenticatedSeconds = rounds.filter((r) => r.variant !== UNSCOPED).reduce((sum, r) => sum + r.seconds, 0);
     return {
       rows,
       rounds,
       notes: [
         `Scoped / unscoped: ${(rows[1].ratio * 100).toFixed(1)}% of the requests/s (target >= ${TARGET * 100}%); ` +
           `Prisma scoped / unscoped: ${(rows[2].ratio * 100).toFixed(1)}% (informational).`,
+        `Scoped / unscoped round by round (adjacent ABBA runs): ${roundRatios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}.`,
         `Server CPU per request over unscoped (medians): scoped +${Math.round(cpu(1) - cpu(0))} µs, Prisma scoped +${Math.round(cpu(2) - cpu(0))} µs.`,
+        postgres.every((v) => v !== null)
+          ? `PostgreSQL backend CPU per request (medians; the app's connections, from /proc): unscoped ${Math.round(/** @type {number} */ (postgres[0]))} µs, ` +
+            `scoped ${Math.round(/** @type {number} */ (postgres[1]))} µs, Prisma scoped ${Math.round(/** @type {number} */ (postgres[2]))} µs.`
+          : 'PostgreSQL backend CPU per request: not measured (PostgreSQL does not run on this machine, or /proc is not readable).',
         'Unscoped: public route (the authentication hook returns at once), no authorization header; ' +
           '`pool.query(sql, [id])` (unnamed extended protocol: parse, bind, execute in one round trip, planned every time) ' +
           'on a plain pg Pool of its own (not timed), connected as DIRECT_DATABASE_URL (the owner, a superuser here: no RLS), DATABASE_POOL_SIZE connections.',
@@ -292,7 +376,9 @@ module.exports = {
           "prisma.tenantQuery sends `SELECT set_config('app.tenant_id', …, true), set_config('app.scope', …, true);<the SELECT, id inlined>` " +
           "as one simple-protocol string (one round trip, planned every time) on PrismaService's pool (timed), as the app role under RLS.",
         `Timed statements per request: scoped ${scopedStatements.perRequest.toFixed(2)}, Prisma scoped ${prismaStatements.perRequest.toFixed(2)} ` +
-          `(BEGIN, set_config, SELECT, COMMIT); principal loads (cache misses: token verified and session looked up) over all authenticated rounds: ${principalLoads}.`,
+          '(BEGIN, set_config, SELECT, COMMIT). ' +
+          `Principal loads (cache misses: token verified, session looked up): ${principalLoads} over ${Math.round(authenticatedSeconds)} s of authenticated load; ` +
+          'the cache keeps a principal PRINCIPAL_CACHE_TTL_MS (5 s), and when it expires every request already in flight loads it again.',
         'The same statement everywhere: SELECT id, tenant_id, name, prefix, scopes, created_at FROM api_keys WHERE id = $1 ' +
           `(Prisma selects the same columns); ${TENANTS} tenants × ${ROWS_PER_TENANT.toLocaleString('en-US')} rows, a random id of the measured tenant per request.`,
         `The app logs each request at LOG_LEVEL=${params.logLevel} (stdout to /dev/null); every route passes the global rate limit and the request logger.`,
@@ -303,6 +389,9 @@ module.exports = {
         targetRatio: TARGET,
         timedStatementsPerRequest: { scoped: scopedStatements.perRequest, prismaScoped: prismaStatements.perRequest },
         principalLoads,
+        scopedToUnscopedByRound: roundRatios,
+        postgresCpuMicrosPerRequest:
+          postgres[0] === null ? null : { unscoped: postgres[0], scoped: postgres[1], prismaScoped: postgres[2] },
         order: 'one API app server; unscoped, scoped, Prisma scoped alternating ABBA per pair of rounds',
       },
     };
