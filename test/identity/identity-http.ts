@@ -102,16 +102,22 @@ export async function auditActions(resourceId: string): Promise<string[]> {
 
 const PERIOD_MS = 30_000;
 
-/** The code an authenticator app with `secret` shows `steps` periods from now. */
-export function totpCode(secret: string, steps = 0): string {
-  const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
-  return totp.generate({ timestamp: Date.now() + steps * PERIOD_MS });
+/** The current 30-second TOTP time step. */
+export function totpStep(): number {
+  return Math.floor(Date.now() / PERIOD_MS);
 }
 
 /**
- * Waits until at least `neededMs` remain of the current 30-second step, so that codes computed
- * for the steps around it stay inside the server's window of one step either way meanwhile.
+ * The code an authenticator app with `secret` shows during time step `step`. Tests name steps
+ * absolutely (from `totpStep()`), so a step boundary passing mid-test shifts nothing: the server
+ * accepts the steps next to its current one, and each step once.
  */
+export function totpCode(secret: string, step: number): string {
+  const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+  return totp.generate({ timestamp: step * PERIOD_MS + 1_000 });
+}
+
+/** Waits, if need be, until at least `neededMs` remain of the current step. */
 export async function awaitTotpStepWith(neededMs: number): Promise<void> {
   const left = PERIOD_MS - (Date.now() % PERIOD_MS);
   if (left < neededMs) await new Promise((resolve) => setTimeout(resolve, left + 50));

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApi } from '../support/test-apps';
 import { asOwner, register, TEST_PASSWORD } from '../support/identity-fixtures';
-import { awaitTotpStepWith, call, expectProblem, expectStatus, newIp, totpCode } from './identity-http';
+import { awaitTotpStepWith, call, expectProblem, expectStatus, newIp, totpCode, totpStep } from './identity-http';
 
 describe('MFA with time-based one-time passwords', () => {
   let app: NestFastifyApplication;
@@ -11,7 +11,7 @@ describe('MFA with time-based one-time passwords', () => {
   });
   afterAll(() => app.close());
 
-  /** A signed-in user who has enrolled and confirmed MFA with the code of the previous step. */
+  /** A signed-in user who has enrolled MFA and confirmed it with the code of step `step - 1`. */
   async function userWithMfa(ip: string) {
     const user = await register(app);
     const tokens = expectStatus(
@@ -22,19 +22,20 @@ describe('MFA with time-based one-time passwords', () => {
       await call(app, 'POST', '/auth/mfa/enrol', undefined, { token: tokens.accessToken }),
       200,
     ).json();
-    // Codes of the previous, current and next step are all valid now; each can be used once, in order.
-    await awaitTotpStepWith(6_000);
+    // The codes of the steps around the current one are valid; each step can be used once, in order.
+    await awaitTotpStepWith(3_000);
+    const step = totpStep();
     const confirm = await call(
       app,
       'POST',
       '/auth/mfa/confirm',
-      { code: totpCode(enrolment.secret, -1) },
+      { code: totpCode(enrolment.secret, step - 1) },
       {
         token: tokens.accessToken,
       },
     );
     expectStatus(confirm, 204);
-    return { ...user, ...tokens, secret: enrolment.secret as string, otpauthUrl: enrolment.otpauthUrl as string };
+    return { ...user, ...tokens, secret: enrolment.secret as string, step };
   }
 
   it('enrols, confirms with a code, then requires a code at sign-in, refuses its replay, and disables', async () => {
@@ -63,17 +64,24 @@ describe('MFA with time-based one-time passwords', () => {
 
     // Enrolled but not confirmed: sign-in needs no code yet.
     expectStatus(await signIn(), 200);
-    const wrong = await call(app, 'POST', '/auth/mfa/confirm', { code: totpCode(enrolment.secret, 10) }, auth);
+    const wrong = await call(
+      app,
+      'POST',
+      '/auth/mfa/confirm',
+      { code: totpCode(enrolment.secret, totpStep() + 10) },
+      auth,
+    );
     expectProblem(wrong, 400, 'INVALID_MFA_CODE');
     expectProblem(await call(app, 'POST', '/auth/mfa/confirm', { code: 'abcdef' }, auth), 400, 'VALIDATION_FAILED');
 
-    await awaitTotpStepWith(6_000);
-    const confirmCode = totpCode(enrolment.secret, -1);
+    await awaitTotpStepWith(3_000);
+    const step = totpStep();
+    const confirmCode = totpCode(enrolment.secret, step - 1);
     expectStatus(await call(app, 'POST', '/auth/mfa/confirm', { code: confirmCode }, auth), 204);
     expect(expectStatus(await call(app, 'GET', '/auth/me', undefined, auth), 200).json().user.mfaEnabled).toBe(true);
     expectProblem(await call(app, 'POST', '/auth/mfa/enrol', undefined, auth), 409, 'MFA_STATE');
     expectProblem(
-      await call(app, 'POST', '/auth/mfa/confirm', { code: totpCode(enrolment.secret) }, auth),
+      await call(app, 'POST', '/auth/mfa/confirm', { code: totpCode(enrolment.secret, step) }, auth),
       409,
       'MFA_STATE',
     );
@@ -81,7 +89,7 @@ describe('MFA with time-based one-time passwords', () => {
     expectProblem(await signIn(), 401, 'MFA_REQUIRED');
     // The code used to confirm belongs to a step already used: refused.
     expectProblem(await signIn(confirmCode), 401, 'INVALID_CREDENTIALS');
-    const code = totpCode(enrolment.secret);
+    const code = totpCode(enrolment.secret, step);
     const withCode = expectStatus(await signIn(code), 200).json();
     const sessions = expectStatus(
       await call(app, 'GET', '/auth/sessions', undefined, { token: withCode.accessToken }),
@@ -94,11 +102,11 @@ describe('MFA with time-based one-time passwords', () => {
     const disableAuth = { token: withCode.accessToken };
     expectProblem(await call(app, 'POST', '/auth/mfa/disable', { code }, disableAuth), 400, 'INVALID_MFA_CODE');
     expectStatus(
-      await call(app, 'POST', '/auth/mfa/disable', { code: totpCode(enrolment.secret, 1) }, disableAuth),
+      await call(app, 'POST', '/auth/mfa/disable', { code: totpCode(enrolment.secret, step + 1) }, disableAuth),
       204,
     );
     expectProblem(
-      await call(app, 'POST', '/auth/mfa/disable', { code: totpCode(enrolment.secret, 1) }, disableAuth),
+      await call(app, 'POST', '/auth/mfa/disable', { code: totpCode(enrolment.secret, step + 1) }, disableAuth),
       409,
       'MFA_STATE',
     );
@@ -117,8 +125,10 @@ describe('MFA with time-based one-time passwords', () => {
     const user = await userWithMfa(ip);
     const signIn = (mfaCode: string) =>
       call(app, 'POST', '/auth/login', { email: user.email, password: TEST_PASSWORD, mfaCode }, { ip });
-    for (let i = 0; i < 3; i++) expectProblem(await signIn(totpCode(user.secret, 10 + i)), 401, 'INVALID_CREDENTIALS');
-    const locked = await signIn(totpCode(user.secret));
+    for (let i = 0; i < 3; i++) {
+      expectProblem(await signIn(totpCode(user.secret, user.step + 10 + i)), 401, 'INVALID_CREDENTIALS');
+    }
+    const locked = await signIn(totpCode(user.secret, user.step));
     expectProblem(locked, 429, 'TOO_MANY_FAILED_LOGINS');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
 
