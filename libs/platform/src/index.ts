@@ -28,3 +28,4 @@ export * from './auth/authorize';
 export * from './auth/current-principal.decorator';
 export * from './crypto/key-ring';
 export * from './auth/api-key-scopes';
+export * from './pagination/time-id-cursor';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { JobOptions } from 'bull';
 import type { OutboxMessage, Prisma } from '@prisma/client';
+import { TimeIdCursor, type TimeIdPosition } from '@itinera/platform';
 import { PrismaService, type Tx } from '@itinera/prisma';
 
 /** A message claimed by a relay pass. */
@@ -19,7 +20,7 @@ export interface OutboxListFilter {
   state?: OutboxState;
   queue?: string;
   /** Rows strictly after this (created_at, id) in newest-first order. */
-  after?: { createdAt: Date; id: string };
+  after?: TimeIdPosition;
   take: number;
 }
 
@@ -119,11 +120,7 @@ export class OutboxRepository {
       where: {
         ...(filter.state ? STATE_FILTERS[filter.state] : {}),
         ...(filter.queue ? { queue: filter.queue } : {}),
-        ...(after
-          ? {
-              OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-            }
-          : {}),
+        ...TimeIdCursor.after(after, 'desc'),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: filter.take,
