@@ -1,14 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiKey } from '@prisma/client';
-import {
-  AppError,
-  decodeCursor,
-  toPage,
-  type CursorValues,
-  type Page,
-  type PageQueryDto,
-  type Principal,
-} from '@itinera/platform';
+import { AppError, TimeIdCursor, toPage, type Page, type PageQueryDto, type Principal } from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PrincipalCache } from '../authentication/principal-cache';
@@ -16,15 +8,6 @@ import { newApiKey } from '../credentials/api-key-format';
 import { sha256 } from '../credentials/secret-tokens';
 import { notFound } from '../identity.errors';
 import type { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-key.dto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-type KeyCursor = [string, string];
-const isKeyCursor = (v: CursorValues): v is KeyCursor =>
-  v.length === 2 &&
-  typeof v[0] === 'string' &&
-  !Number.isNaN(Date.parse(v[0])) &&
-  typeof v[1] === 'string' &&
-  UUID.test(v[1]);
 
 const toResponse = (k: ApiKey): ApiKeyResponse => ({
   id: k.id,
@@ -79,15 +62,13 @@ export class ApiKeysService {
   }
 
   async list(query: PageQueryDto): Promise<Page<ApiKeyResponse>> {
-    const after = query.cursor ? decodeCursor(query.cursor, isKeyCursor) : undefined;
+    const after = TimeIdCursor.decode(query.cursor);
     const rows = await this.prisma.scoped.apiKey.findMany({
-      where: after
-        ? { OR: [{ createdAt: { lt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { lt: after[1] } }] }
-        : {},
+      where: TimeIdCursor.after(after, 'desc'),
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: query.limit + 1,
     });
-    return toPage(rows, query.limit, (k) => [k.createdAt.toISOString(), k.id], toResponse);
+    return toPage(rows, query.limit, TimeIdCursor.cursorOf, toResponse);
   }
 
   async get(id: string): Promise<ApiKeyResponse> {

@@ -1,27 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthSession } from '@prisma/client';
-import {
-  decodeCursor,
-  toPage,
-  type CursorValues,
-  type Page,
-  type PageQueryDto,
-  type UserPrincipal,
-} from '@itinera/platform';
+import { TimeIdCursor, toPage, type Page, type PageQueryDto, type UserPrincipal } from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { notFound } from '../identity.errors';
 import type { SessionResponse } from './session.dto';
 import { SessionTokens } from './session-tokens.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-type SessionCursor = [string, string];
-const isSessionCursor = (v: CursorValues): v is SessionCursor =>
-  v.length === 2 &&
-  typeof v[0] === 'string' &&
-  !Number.isNaN(Date.parse(v[0])) &&
-  typeof v[1] === 'string' &&
-  UUID.test(v[1]);
 
 /** A user's own sign-in sessions: list them, end one. */
 @Injectable()
@@ -33,23 +17,16 @@ export class SessionsService {
   ) {}
 
   async list(user: UserPrincipal, query: PageQueryDto): Promise<Page<SessionResponse>> {
-    const after = query.cursor ? decodeCursor(query.cursor, isSessionCursor) : undefined;
+    const after = TimeIdCursor.decode(query.cursor);
     const rows = await this.prisma.authSession.findMany({
       where: {
         userId: user.userId,
-        ...(after
-          ? { OR: [{ createdAt: { lt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { lt: after[1] } }] }
-          : {}),
+        ...TimeIdCursor.after(after, 'desc'),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: query.limit + 1,
     });
-    return toPage(
-      rows,
-      query.limit,
-      (s) => [s.createdAt.toISOString(), s.id],
-      (s) => toResponse(s, user.sessionId),
-    );
+    return toPage(rows, query.limit, TimeIdCursor.cursorOf, (s) => toResponse(s, user.sessionId));
   }
 
   /** Ends one of the user's own sessions; another user's session id is simply not found. */

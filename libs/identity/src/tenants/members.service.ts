@@ -1,29 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '@prisma/client';
-import {
-  AppError,
-  decodeCursor,
-  toPage,
-  type CursorValues,
-  type Page,
-  type TenantRole,
-  type UserPrincipal,
-} from '@itinera/platform';
+import { AppError, TimeIdCursor, toPage, type Page, type TenantRole, type UserPrincipal } from '@itinera/platform';
 import { PrismaService, type Tx } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PrincipalCache } from '../authentication/principal-cache';
 import { IdentityErrorCode, notFound } from '../identity.errors';
 import type { AddMemberDto, MemberResponse } from './tenant.dto';
 import type { PageQueryDto } from '@itinera/platform';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-type MemberCursor = [string, string];
-const isMemberCursor = (v: CursorValues): v is MemberCursor =>
-  v.length === 2 &&
-  typeof v[0] === 'string' &&
-  !Number.isNaN(Date.parse(v[0])) &&
-  typeof v[1] === 'string' &&
-  UUID.test(v[1]);
 
 type MembershipWithUser = Prisma.MembershipGetPayload<{ include: { user: true } }>;
 
@@ -51,16 +34,14 @@ export class MembersService {
   ) {}
 
   async list(query: PageQueryDto): Promise<Page<MemberResponse>> {
-    const after = query.cursor ? decodeCursor(query.cursor, isMemberCursor) : undefined;
+    const after = TimeIdCursor.decode(query.cursor);
     const rows = await this.prisma.scoped.membership.findMany({
-      where: after
-        ? { OR: [{ createdAt: { gt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { gt: after[1] } }] }
-        : {},
+      where: TimeIdCursor.after(after, 'asc'),
       include: { user: true },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       take: query.limit + 1,
     });
-    return toPage(rows, query.limit, (m) => [m.createdAt.toISOString(), m.id], toMember);
+    return toPage(rows, query.limit, TimeIdCursor.cursorOf, toMember);
   }
 
   async add(actor: UserPrincipal, dto: AddMemberDto): Promise<MemberResponse> {

@@ -1,21 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, type Tenant } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
-import { AppError, decodeCursor, toPage, type CursorValues, type Page } from '@itinera/platform';
+import { AppError, TimeIdCursor, toPage, type Page } from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PrincipalCache } from '../authentication/principal-cache';
 import { IdentityErrorCode, notFound } from '../identity.errors';
 import type { CreateTenantDto, ListTenantsQuery, TenantResponse, UpdateTenantDto } from './tenant.dto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-type TenantCursor = [string, string];
-const isTenantCursor = (v: CursorValues): v is TenantCursor =>
-  v.length === 2 &&
-  typeof v[0] === 'string' &&
-  !Number.isNaN(Date.parse(v[0])) &&
-  typeof v[1] === 'string' &&
-  UUID.test(v[1]);
 
 const METADATA_MAX_BYTES = 16_384;
 
@@ -82,21 +73,17 @@ export class TenantsService {
   }
 
   async list(query: ListTenantsQuery): Promise<Page<TenantResponse>> {
-    const after = query.cursor ? decodeCursor(query.cursor, isTenantCursor) : undefined;
+    const after = TimeIdCursor.decode(query.cursor);
     const rows = await this.prisma.tenant.findMany({
       where: {
         plan: query.plan,
         active: query.active,
-        ...(after
-          ? {
-              OR: [{ createdAt: { lt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { lt: after[1] } }],
-            }
-          : {}),
+        ...TimeIdCursor.after(after, 'desc'),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: query.limit + 1,
     });
-    return toPage(rows, query.limit, (t) => [t.createdAt.toISOString(), t.id], toTenantResponse);
+    return toPage(rows, query.limit, TimeIdCursor.cursorOf, toTenantResponse);
   }
 
   async get(id: string): Promise<TenantResponse> {
