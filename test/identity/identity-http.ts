@@ -68,7 +68,7 @@ export function expectProblem(response: ApiResponse, status: number, code?: stri
 /** 401 for missing or bad credentials, with the challenge RFC 9110 requires. */
 export function expectUnauthenticated(response: ApiResponse): Record<string, any> {
   const body = expectProblem(response, 401, 'UNAUTHENTICATED');
-  expect(response.headers['www-authenticate']).toBe('Bearer');
+  expect(response.headers['www-authenticate']).toBe('Bearer realm="itinera"');
   return body;
 }
 

@@ -1,4 +1,4 @@
-import { AppError } from '@itinera/platform';
+import { AppError, WWW_AUTHENTICATE } from '@itinera/platform';
 
 /** Codes of the problems identity and tenancy answer with. */
 export enum IdentityErrorCode {
@@ -24,6 +24,7 @@ export enum IdentityErrorCode {
 
 export const invalidCredentials = () =>
   new AppError(IdentityErrorCode.InvalidCredentials, 401, 'Unauthorized', {
+    headers: WWW_AUTHENTICATE,
     detail: 'The email, password or MFA code is wrong.',
   });
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, forbidden, RequestContext, type UserPrincipal } from '@itinera/platform';
+import { AppError, forbidden, RequestContext, WWW_AUTHENTICATE, type UserPrincipal } from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PasswordHasher } from '../credentials/password-hasher';
@@ -22,6 +22,7 @@ interface RefreshRow {
 
 const invalidRefreshToken = () =>
   new AppError(IdentityErrorCode.InvalidRefreshToken, 401, 'Unauthorized', {
+    headers: WWW_AUTHENTICATE,
     detail: 'The refresh token is not valid (unknown, already used, or its session ended). Sign in again.',
   });
 
@@ -74,6 +75,7 @@ export class AuthService {
       if (!dto.mfaCode) {
         await this.throttle.release(dto.email, ip);
         throw new AppError(IdentityErrorCode.MfaRequired, 401, 'Unauthorized', {
+          headers: WWW_AUTHENTICATE,
           detail: 'This account uses MFA: send the code of the authenticator app as mfaCode.',
         });
       }

@@ -13,7 +13,7 @@ import { AccessTokens } from '../credentials/access-tokens';
 import { looksLikeApiKey, parseApiKey } from '../credentials/api-key-format';
 import { sha256 } from '../credentials/secret-tokens';
 import { OidcVerifier } from './oidc-verifier';
-import { PrincipalCache } from './principal-cache';
+import { PrincipalCache, type ResolvedPrincipal } from './principal-cache';
 
 interface SessionPrincipalRow {
   user_id: string;
@@ -64,13 +64,16 @@ export class Authenticator {
     return principal;
   }
 
-  private async load(credential: string): Promise<Principal> {
+  /** The principal of a credential and until when the credential itself is valid (for the cache). */
+  private async load(credential: string): Promise<ResolvedPrincipal> {
     if (looksLikeApiKey(credential)) return this.loadApiKey(credential);
     const claims = this.tokens.verify(credential);
-    if (claims) return this.loadSession(claims.sub, claims.sid, claims.tid);
+    if (claims) {
+      return { principal: await this.loadSession(claims.sub, claims.sid, claims.tid), validUntil: claims.exp * 1000 };
+    }
     if (this.oidc.enabled) {
-      const principal = await this.oidc.authenticate(credential);
-      if (principal) return principal;
+      const resolved = await this.oidc.authenticate(credential);
+      if (resolved) return resolved;
     }
     throw unauthenticated();
   }
@@ -99,7 +102,7 @@ export class Authenticator {
     };
   }
 
-  private async loadApiKey(credential: string): Promise<ApiKeyPrincipal> {
+  private async loadApiKey(credential: string): Promise<ResolvedPrincipal> {
     const parsed = parseApiKey(credential);
     if (!parsed) throw unauthenticated();
     const { rows } = await this.prisma.query<ApiKeyRow>({
@@ -113,7 +116,10 @@ export class Authenticator {
     if (!matches || row.revoked_at || (row.expires_at && row.expires_at <= new Date()) || !row.tenant_active) {
       throw unauthenticated('The API key is not valid.');
     }
-    return { kind: 'api-key', apiKeyId: row.id, tenantId: row.tenant_id, scopes: row.scopes };
+    return {
+      principal: { kind: 'api-key', apiKeyId: row.id, tenantId: row.tenant_id, scopes: row.scopes },
+      validUntil: row.expires_at?.getTime(),
+    };
   }
 
   /** Keeps last_used_at roughly current without a write per request. */

@@ -4,6 +4,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { AppConfig, type UserPrincipal } from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
+import type { ResolvedPrincipal } from './principal-cache';
 
 interface Jwks {
   keys: (JsonWebKey & { kid?: string; use?: string })[];
@@ -29,6 +30,8 @@ export class OidcVerifier {
   private readonly decode = createDecoder({ complete: true });
   private keys = new Map<string, string>();
   private fetchedAt = 0;
+  private attemptedAt = 0;
+  private fetching?: Promise<void>;
 
   constructor(
     config: AppConfig,
@@ -53,7 +56,7 @@ export class OidcVerifier {
   }
 
   /** The user of a valid token from the issuer, or undefined when the token is not one of its. */
-  async authenticate(token: string): Promise<UserPrincipal | undefined> {
+  async authenticate(token: string): Promise<ResolvedPrincipal | undefined> {
     if (!this.verify) return undefined;
     let header: { alg?: string };
     try {
@@ -71,7 +74,7 @@ export class OidcVerifier {
     }
     const user = await this.userFor(claims);
     if (!user) return undefined;
-    return {
+    const principal: UserPrincipal = {
       kind: 'user',
       userId: user.id,
       tenantId: user.tenantId,
@@ -79,6 +82,7 @@ export class OidcVerifier {
       isPlatformAdmin: user.isPlatformAdmin,
       via: 'oidc',
     };
+    return { principal, validUntil: Number(claims.exp) * 1000 };
   }
 
   private async userFor(claims: Record<string, unknown>) {
@@ -113,9 +117,18 @@ export class OidcVerifier {
 
   /** The PEM of the issuer's signing key `kid`, fetching the JWKS when stale or on an unknown kid. */
   private async keyFor(kid: string | undefined): Promise<string> {
-    const stale = Date.now() - this.fetchedAt > JWKS_TTL_MS;
-    const unknown = !this.keys.has(kid ?? '') && Date.now() - this.fetchedAt > JWKS_MIN_REFETCH_MS;
-    if (stale || unknown) await this.fetchKeys();
+    const now = Date.now();
+    const stale = now - this.fetchedAt > JWKS_TTL_MS;
+    const unknown = !this.keys.has(kid ?? '');
+    // One fetch at a time, and after a failed one (or for an unknown kid) not again within
+    // JWKS_MIN_REFETCH_MS, so a JWKS outage or a flood of forged kids costs the issuer nothing.
+    if ((stale || unknown) && now - this.attemptedAt > JWKS_MIN_REFETCH_MS) {
+      this.attemptedAt = now;
+      this.fetching ??= this.fetchKeys().finally(() => (this.fetching = undefined));
+    }
+    if (this.fetching) {
+      await this.fetching.catch((error: unknown) => this.logger.warn({ err: error }, 'could not read the OIDC JWKS'));
+    }
     const key = this.keys.get(kid ?? '') ?? (this.keys.size === 1 && !kid ? [...this.keys.values()][0] : undefined);
     if (!key) throw new Error('No signing key for this token');
     return key;

@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppConfig, type Principal } from '@itinera/platform';
 
+/** A credential's principal, and when the credential itself expires (epoch ms), if it does. */
+export interface ResolvedPrincipal {
+  principal: Principal;
+  validUntil?: number;
+}
+
 /**
  * Resolved principals, per credential, for PRINCIPAL_CACHE_TTL_MS: an authenticated request then
  * costs no database round trip. Revocations made by this instance evict once committed (and a
@@ -12,20 +18,23 @@ import { AppConfig, type Principal } from '@itinera/platform';
 @Injectable()
 export class PrincipalCache {
   private readonly cache?: LRUCache<string, Principal>;
+  private readonly ttlMs: number;
   /** Bumped by every eviction, so a load that overlapped one is not kept (it may have read the state before it). */
   private generation = 0;
 
   constructor(config: AppConfig) {
-    const ttl = config.get('PRINCIPAL_CACHE_TTL_MS', { infer: true });
-    if (ttl > 0) this.cache = new LRUCache<string, Principal>({ max: 20_000, ttl });
+    this.ttlMs = config.get('PRINCIPAL_CACHE_TTL_MS', { infer: true });
+    if (this.ttlMs > 0) this.cache = new LRUCache<string, Principal>({ max: 20_000, ttl: this.ttlMs });
   }
 
-  async resolve(key: string, load: () => Promise<Principal>): Promise<Principal> {
+  /** The cached principal of `key`, else `load`'s, kept no longer than its credential is valid. */
+  async resolve(key: string, load: () => Promise<ResolvedPrincipal>): Promise<Principal> {
     const cached = this.cache?.get(key);
     if (cached) return cached;
     const generation = this.generation;
-    const principal = await load();
-    if (generation === this.generation) this.cache?.set(key, principal);
+    const { principal, validUntil } = await load();
+    const ttl = validUntil === undefined ? this.ttlMs : Math.min(this.ttlMs, validUntil - Date.now());
+    if (generation === this.generation && ttl > 0) this.cache?.set(key, principal, { ttl });
     return principal;
   }
 

@@ -12,10 +12,13 @@ export enum AuthErrorCode {
   TenantRequired = 'TENANT_REQUIRED',
 }
 
+/** Every 401 names the scheme to authenticate with (RFC 9110 requires the header on a 401). */
+export const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="itinera"' };
+
 export function unauthenticated(detail = 'Missing or invalid credentials.'): AppError {
   return new AppError(AuthErrorCode.Unauthenticated, 401, 'Unauthorized', {
     detail,
-    headers: { 'www-authenticate': 'Bearer' },
+    headers: WWW_AUTHENTICATE,
   });
 }
 
