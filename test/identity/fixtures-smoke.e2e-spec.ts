@@ -16,7 +16,11 @@ describe('identity fixtures', () => {
     expect(me.json()).toMatchObject({ activeTenantId: tenant.id, activeRole: 'VIEWER' });
     const key = await createApiKey(app, tenant);
     expect(key.key).toMatch(/^itk_[a-z2-7]{12}_/);
-    const members = await app.inject({ method: 'GET', url: '/tenant/members', headers: bearer(tenant.users.ADMIN!.accessToken) });
+    const members = await app.inject({
+      method: 'GET',
+      url: '/tenant/members',
+      headers: bearer(tenant.users.ADMIN!.accessToken),
+    });
     expect(members.json().data).toHaveLength(3);
   });
 });
