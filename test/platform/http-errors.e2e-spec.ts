@@ -46,6 +46,16 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
     expectProblem(res, 400, 'MALFORMED_BODY');
   });
 
+  it('refuses a NUL character anywhere in a JSON body with 400 (PostgreSQL cannot store it)', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'nul@example.test', password: 'long enough password', displayName: 'a\u0000b' }),
+    });
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+  });
+
   it('answers an unknown route with 404 problem+json', async () => {
     const body = expectProblem(await app.inject({ method: 'GET', url: '/no/such/route' }), 404, 'NOT_FOUND');
     expect(body.instance).toBe('/no/such/route');

@@ -186,6 +186,13 @@ function fromPostgresError(error: { code: string }): Problem {
       'The change refers to a record that does not exist or is still in use.',
     );
   }
+  if (code === '22021' || code === '22P05') {
+    return problem(
+      400,
+      PlatformErrorCode.ValidationFailed,
+      'A value contains a character that cannot be stored (such as NUL).',
+    );
+  }
   if (
     code === '23514' ||
     code === '23502' ||

@@ -11,6 +11,9 @@ import { rateLimited } from './rate-limit';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 import { securityHeadersFor } from './security-headers';
 
+/** A JSON-escaped NUL (not preceded by an escaping backslash): PostgreSQL cannot store it in text. */
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+
 /** Fastify codes of a JSON body that cannot be parsed. */
 const MALFORMED_JSON = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
@@ -72,6 +75,15 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   // Apps are created with `bodyParser: false`; other media types get 415.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (ESCAPED_NUL.test(body as string)) {
+      done(
+        new AppError(PlatformErrorCode.ValidationFailed, 400, 'Bad Request', {
+          detail: 'The body contains a NUL character (\\u0000), which no field accepts.',
+        }),
+        undefined,
+      );
+      return;
+    }
     parseJson(request, body as string, (error: (Error & { code?: string }) | null, value?: unknown) => {
       if (error && MALFORMED_JSON.has(error.code ?? '')) {
         done(
