@@ -18,10 +18,14 @@ export class AppConfigModule {
     return {
       module: AppConfigModule,
       imports: [
+        // `load`, not `validate`: @nestjs/config copies validated values into process.env, which
+        // would leak one app's settings into the next created in the same process (tests).
+        // skipProcessEnv: values come from `env` alone, never from process.env.
         ConfigModule.forRoot({
           ignoreEnvFile: true,
           ignoreEnvVars: true,
-          validate: () => env,
+          skipProcessEnv: true,
+          load: [() => env],
         }),
       ],
       providers: [{ provide: AppConfig, useExisting: ConfigService }, KeyRing],
