@@ -7,7 +7,7 @@
  *     Pool of its own connected as the owner (DIRECT_DATABASE_URL: no RLS, no scope)
  *   - scoped: GET /bench/tenant/scoped/:id with `authorization: Bearer <access token>` of a MEMBER
  *     of the measured tenant: the authentication hook (verified tokens and principals are cached),
- *     then prisma.tenantQuery (set_config and the SELECT as one simple-protocol string) on the app
+ *     then prisma.tenantQuery (prepared set_config and SELECT before one Sync: one round trip) on the app
  *     role's pool, under row-level security
  *   - prisma scoped (informational, no target): the same, through prisma.scoped.apiKey.findUnique
  * Target (DESIGN.md, issue 3): scoped reaches at least 70% of unscoped's requests/s. The variants
@@ -370,11 +370,11 @@ module.exports = {
             `scoped ${Math.round(/** @type {number} */ (postgres[1]))} µs, Prisma scoped ${Math.round(/** @type {number} */ (postgres[2]))} µs.`
           : 'PostgreSQL backend CPU per request: not measured (PostgreSQL does not run on this machine, or /proc is not readable).',
         'Unscoped: public route (the authentication hook returns at once), no authorization header; ' +
-          '`pool.query(sql, [id])` (unnamed extended protocol: parse, bind, execute in one round trip, planned every time) ' +
+          'the SELECT as a named prepared statement (bind and execute in one round trip; parsed once per connection) ' +
           'on a plain pg Pool of its own (not timed), connected as DIRECT_DATABASE_URL (the owner, a superuser here: no RLS), DATABASE_POOL_SIZE connections.',
         'Scoped: `authorization: Bearer <access token>` of a MEMBER; the hook verifies it (principal cache) and sets the tenant; ' +
-          "prisma.tenantQuery sends `SELECT set_config('app.tenant_id', …, true), set_config('app.scope', …, true);<the SELECT, id inlined>` " +
-          "as one simple-protocol string (one round trip, planned every time) on PrismaService's pool (timed), as the app role under RLS.",
+          "prisma.tenantQuery sends the prepared `SELECT set_config('app.tenant_id', $1, true), set_config('app.scope', $2, true)` " +
+          "and the prepared SELECT before one Sync (one round trip, one implicit transaction) on PrismaService's pool (timed), as the app role under RLS.",
         `Timed statements per request: scoped ${scopedStatements.perRequest.toFixed(2)}, Prisma scoped ${prismaStatements.perRequest.toFixed(2)} ` +
           '(BEGIN, set_config, SELECT, COMMIT). ' +
           `Principal loads (cache misses: token verified, session looked up): ${principalLoads} over ${Math.round(authenticatedSeconds)} s of authenticated load; ` +

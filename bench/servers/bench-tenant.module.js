@@ -5,12 +5,11 @@
  * way with and without tenant scoping.
  *   GET /bench/tenant/scoped/:id    default access (an authenticated principal with an active
  *                                   tenant; the authentication hook puts the tenant in the request
- *                                   context), `prisma.tenantQuery(TENANT_READ_SQL, [id])`: one
- *                                   simple-protocol string, set_config + the SELECT with the id
- *                                   inlined, on PrismaService's pool (the app role, under RLS)
- *   GET /bench/tenant/unscoped/:id  @Public(), `pool.query(TENANT_READ_SQL, [id])`: the same SELECT
- *                                   as an unnamed extended-protocol query (parsed and planned on
- *                                   every call, like the scoped string) on a pg Pool of its own,
+ *                                   context), `prisma.tenantQuery(TENANT_READ_SQL, [id])`: the
+ *                                   prepared set_config and the prepared SELECT before one Sync
+ *                                   (one round trip), on PrismaService's pool (the app role, RLS)
+ *   GET /bench/tenant/unscoped/:id  @Public(), the same SELECT as a named prepared statement
+ *                                   (parsed once per connection, like the scoped one) on a pg Pool of its own,
  *                                   connected as DIRECT_DATABASE_URL (the owner: no RLS, no scope),
  *                                   sized like PrismaService's (DATABASE_POOL_SIZE)
  *   GET /bench/tenant/prisma/:id    default access, `prisma.scoped.apiKey.findUnique` (a batch
@@ -28,7 +27,7 @@ const dist = require('./dist');
 const { PrismaService } = dist.prisma();
 const { AppConfig, Public } = dist.platform();
 
-/** The read measured: written in code (tenantQuery inlines values into it, so never input). */
+/** The read measured: written in code (a prepared statement, values bound). */
 const TENANT_READ_SQL = 'SELECT id, tenant_id, name, prefix, scopes, created_at FROM api_keys WHERE id = $1';
 
 class BenchTenantController {
@@ -60,7 +59,7 @@ class BenchTenantController {
 
   /** @param {string} id */
   async unscoped(id) {
-    const { rows } = await this.ownerPool.query(TENANT_READ_SQL, [id]);
+    const { rows } = await this.ownerPool.query({ name: 'bench-tenant-read', text: TENANT_READ_SQL, values: [id] });
     if (!rows[0]) throw new NotFoundException();
     return rows[0];
   }

@@ -4,7 +4,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig, MetricsRegistry } from '@itinera/platform';
-import { currentScope, inlineParameters, SET_SCOPE_SQL, setScopeStatement, type DatabaseScope } from './tenant-scope';
+import { rowsOf, ScopedQuery } from './scoped-query';
+import { currentScope, SET_SCOPE_SQL, type DatabaseScope } from './tenant-scope';
 import { describeStatement, queryDurationHistogram, registerPoolGauges } from './query-metrics';
 import { timedPgClient } from './timed-pg-client';
 import { isRetryableTransactionError, retryDelayMs } from './transaction-retry';
@@ -153,18 +154,34 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   }
 
   /**
-   * A scoped read in one round trip, for hot paths: the scope and the statement travel as one
-   * simple-protocol string, which PostgreSQL runs as one implicit transaction (so the scope, set
-   * locally, ends with it). Values are inlined as escaped literals; `sql` must be code, not input.
+   * A scoped statement in one round trip, for hot paths: the scope's `set_config` and the statement
+   * go out as prepared statements before a single Sync, which PostgreSQL runs as one implicit
+   * transaction (see ScopedQuery). `sql` is written in code; values are bound parameters.
    */
   async tenantQuery<R extends QueryResultRow = QueryResultRow>(
     sql: string,
     values: readonly unknown[] = [],
     scope?: DatabaseScope,
   ): Promise<R[]> {
-    const text = `${setScopeStatement(currentScope(scope))};${inlineParameters(sql, values)}`;
-    const results = (await this.pool.query(text)) as unknown as QueryResult<R>[];
-    return results[results.length - 1].rows;
+    const query = new ScopedQuery<R>(currentScope(scope), sql, values);
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    try {
+      const results = await new Promise<QueryResult<R> | QueryResult<R>[]>((resolve, reject) => {
+        // The callback goes in as an argument (pg sets it on the query) so that the timed client
+        // times the statement like any other.
+        const done = (error: Error | null, result?: QueryResult<R> | QueryResult<R>[]) =>
+          error ? reject(error) : resolve(result!);
+        (client.query as (query: unknown, callback: unknown) => void)(query, done);
+      });
+      return rowsOf(results);
+    } catch (error) {
+      failure = error as Error;
+      throw error;
+    } finally {
+      // As pool.query does: a connection that saw an error is not reused.
+      client.release(failure);
+    }
   }
 
   /** A raw query on the shared pool (timed like every statement), for hot paths where Prisma's cost matters. */
