@@ -27,7 +27,12 @@ const { ROOT, log } = harness;
 const RESULTS_DIR = path.join(__dirname, 'results');
 
 /** @type {import('./lib/harness').Scenario[]} */
-const SCENARIOS = [require('./scenarios/health'), require('./scenarios/db-read'), require('./scenarios/tenant-read')];
+const SCENARIOS = [
+  require('./scenarios/health'),
+  require('./scenarios/db-read'),
+  require('./scenarios/tenant-read'),
+  require('./scenarios/audit-write'),
+];
 
 /**
  * The app's global rate limit (RATE_LIMIT_MAX, 600 per minute by default) would turn most of a
@@ -40,7 +45,7 @@ function usage() {
     'usage: npm run bench -- <scenario>|all',
     '',
     'scenarios:',
-    ...SCENARIOS.map((s) => `  ${s.name.padEnd(9)} ${s.summary}`),
+    ...SCENARIOS.map((s) => `  ${s.name.padEnd(Math.max(...SCENARIOS.map((t) => t.name.length)))} ${s.summary}`),
     '  all       every scenario, one after the other',
     '',
     'environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),',

@@ -9,15 +9,15 @@
  *     (audit_chain_heads) and holds its lock until commit, so one tenant's writers queue behind one
  *     another for the length of a commit
  * in two transaction shapes:
- *   - 1 round trip: set_config and the INSERT as one simple-protocol string (implicit transaction,
- *     as prisma.tenantQuery sends it)
+ *   - 1 round trip: set_config and the INSERT as one simple-protocol string (one implicit
+ *     transaction, as prisma.tenantQuery's single Sync gives)
  *   - 4 round trips: BEGIN, set_config, INSERT (extended protocol, AuditService's statement),
  *     COMMIT, as a transaction through PrismaService.tenantTransaction does
  * at 1 connection (the trigger's own cost) and at BENCH_CONNECTIONS (contention on the head).
  * Variants alternate (no chain, chain, chain, no chain) within each pair of rounds. "req/s" is
  * inserts per second; no target in DESIGN.md (the issue asks whether the chain costs too much).
  *
- * In the runner: `npm run bench -- audit-write` (once listed in bench/run.js). Alone:
+ * In the runner: `npm run bench -- audit-write`. Alone:
  * `node bench/scenarios/audit-write.js` makes, migrates and drops a database of its own on the
  * PostgreSQL that `npm start` would use (DATABASE_URL / DIRECT_DATABASE_URL, .env, or embedded).
  */
