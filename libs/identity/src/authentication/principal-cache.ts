@@ -21,16 +21,32 @@ export class PrincipalCache {
   private readonly ttlMs: number;
   /** Bumped by every eviction, so a load that overlapped one is not kept (it may have read the state before it). */
   private generation = 0;
+  /** Loads in flight, by credential. */
+  private readonly loading = new Map<string, Promise<Principal>>();
 
   constructor(config: AppConfig) {
     this.ttlMs = config.get('PRINCIPAL_CACHE_TTL_MS', { infer: true });
     if (this.ttlMs > 0) this.cache = new LRUCache<string, Principal>({ max: 20_000, ttl: this.ttlMs });
   }
 
-  /** The cached principal of `key`, else `load`'s, kept no longer than its credential is valid. */
+  /**
+   * The cached principal of `key`, else `load`'s, kept no longer than its credential is valid.
+   * Concurrent requests with the same credential share one load (when an entry expires under
+   * load, the requests in flight would otherwise each look it up again).
+   */
   async resolve(key: string, load: () => Promise<ResolvedPrincipal>): Promise<Principal> {
     const cached = this.cache?.get(key);
     if (cached) return cached;
+    const inFlight = this.loading.get(key);
+    if (inFlight) return inFlight;
+    const pending: Promise<Principal> = this.loadAndKeep(key, load).finally(() => {
+      if (this.loading.get(key) === pending) this.loading.delete(key);
+    });
+    this.loading.set(key, pending);
+    return pending;
+  }
+
+  private async loadAndKeep(key: string, load: () => Promise<ResolvedPrincipal>): Promise<Principal> {
     const generation = this.generation;
     const { principal, validUntil } = await load();
     const ttl = validUntil === undefined ? this.ttlMs : Math.min(this.ttlMs, validUntil - Date.now());
@@ -40,8 +56,10 @@ export class PrincipalCache {
 
   /** Forgets every cached principal that `matches` (a revoked session, key, tenant or user). */
   evict(matches: (principal: Principal) => boolean): void {
-    if (!this.cache) return;
     this.generation++;
+    // Loads in flight may have read the state before the change: later requests start their own.
+    this.loading.clear();
+    if (!this.cache) return;
     for (const [key, principal] of this.cache.entries()) if (matches(principal)) this.cache.delete(key);
   }
 
