@@ -9,7 +9,9 @@ const { provisionAppRole } = require('./lib/app-role');
 if (fs.existsSync('.env')) process.loadEnvFile('.env');
 const { DATABASE_URL, DIRECT_DATABASE_URL } = process.env;
 if (!DATABASE_URL || !DIRECT_DATABASE_URL) {
-  process.stderr.write('Set DATABASE_URL (the app role) and DIRECT_DATABASE_URL (the owner) to provision the app role.\n');
+  process.stderr.write(
+    'Set DATABASE_URL (the app role) and DIRECT_DATABASE_URL (the owner) to provision the app role.\n',
+  );
   process.exit(1);
 }
 provisionAppRole(DIRECT_DATABASE_URL, DATABASE_URL).then(
