@@ -811,7 +811,7 @@ export interface components {
              *       "read"
              *     ]
              */
-            scopes: ("read" | "write" | "metrics:ingest")[];
+            scopes: ("read" | "write" | "metrics:ingest" | "audit:read")[];
             /**
              * Format: date-time
              * @description When the key stops working; never when omitted.
@@ -823,7 +823,7 @@ export interface components {
         CreatedApiKeyResponse: {
             /** Format: uuid */
             id: string;
-            scopes: ("read" | "write" | "metrics:ingest")[];
+            scopes: ("read" | "write" | "metrics:ingest" | "audit:read")[];
             /** Format: uuid */
             createdBy: string | null;
             /** Format: date-time */
@@ -843,7 +843,7 @@ export interface components {
         ApiKeyResponse: {
             /** Format: uuid */
             id: string;
-            scopes: ("read" | "write" | "metrics:ingest")[];
+            scopes: ("read" | "write" | "metrics:ingest" | "audit:read")[];
             /** Format: uuid */
             createdBy: string | null;
             /** Format: date-time */

@@ -5,6 +5,7 @@ import { createApiApp } from '../../apps/api/src/api-app';
 import { testEnvironment } from '../support/test-apps';
 import {
   bearer,
+  createApiKey,
   createPlatformAdmin,
   createTenant,
   login,
@@ -151,6 +152,21 @@ describe('audit log over HTTP', () => {
   afterAll(() => app?.close());
 
   describe('GET /audit-events', () => {
+    it("serves API keys with the audit:read scope (the key's tenant only), refuses others", async () => {
+      const reader = await createApiKey(app, tenantA, ['audit:read']);
+      const plain = await createApiKey(app, tenantA, ['read']);
+      const asReader = await app.inject({
+        method: 'GET',
+        url: '/audit-events?limit=100',
+        headers: { 'x-api-key': reader.key },
+      });
+      expect(asReader.statusCode).toBe(200);
+      const tenants = new Set(asReader.json().data.map((e: { tenantId: string }) => e.tenantId));
+      expect([...tenants]).toEqual([tenantA.id]);
+      const asPlain = await app.inject({ method: 'GET', url: '/audit-events', headers: { 'x-api-key': plain.key } });
+      expect(asPlain.statusCode).toBe(403);
+    });
+
     it('pages through the whole log newest first, every entry exactly once, ties broken by id', async () => {
       const expected = await idsInOrder(tenantA.id);
       expect(expected.length).toBeGreaterThan(idsA.length); // identity's own entries are there too

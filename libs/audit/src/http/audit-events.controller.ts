@@ -2,7 +2,7 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
-import { ApiPageResponse, CurrentTenant, Roles, TENANT_ADMIN_ROLES, type Page } from '@itinera/platform';
+import { ApiKeyScopes, ApiPageResponse, CurrentTenant, Roles, TENANT_ADMIN_ROLES, type Page } from '@itinera/platform';
 import { AuditEventsService } from './audit-events.service';
 import { AuditVerificationService } from './audit-verification.service';
 import { AuditEventFilterQuery } from './dto/audit-event-filter.query';
@@ -15,6 +15,7 @@ export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 /** A tenant's own audit log, for its administrators. */
 @ApiTags('audit')
 @Roles(...TENANT_ADMIN_ROLES)
+@ApiKeyScopes('audit:read')
 @Controller('audit-events')
 export class AuditEventsController {
   constructor(

@@ -9,6 +9,8 @@ export const API_KEY_SCOPES = [
   'write',
   /** Send work sessions and tool metrics in batches (metrics ingestion). */
   'metrics:ingest',
+  /** Read, export and verify the tenant's audit log (a SIEM or an archiver). */
+  'audit:read',
 ] as const;
 
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
