@@ -10,6 +10,7 @@ import { AppError, PlatformErrorCode } from '../errors/app-error';
 import { rateLimited } from './rate-limit';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 import { securityHeadersFor } from './security-headers';
+import { installRequestLog } from '../logging/logging.module';
 
 /** A JSON-escaped NUL (not preceded by an escaping backslash): PostgreSQL cannot store it in text. */
 const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
@@ -95,6 +96,7 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
       }
     });
   });
+  installRequestLog(app);
   const duration = app.get(MetricsRegistry).httpRequestDuration();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeadersFor(request.url));
