@@ -120,6 +120,18 @@ describe('MFA with time-based one-time passwords', () => {
     expect(audit.map((r) => r.action)).toEqual(['user.mfa_enrolment_started', 'user.mfa_enabled', 'user.mfa_disabled']);
   });
 
+  it('lets one of two concurrent sign-ins with the same code through, never both', async () => {
+    const ip = newIp();
+    const user = await userWithMfa(ip);
+    const code = totpCode(user.secret, user.step);
+    const attempts = await Promise.all(
+      [1, 2, 3].map(() =>
+        call(app, 'POST', '/auth/login', { email: user.email, password: TEST_PASSWORD, mfaCode: code }, { ip }),
+      ),
+    );
+    expect(attempts.map((r) => r.statusCode).sort()).toEqual([200, 401, 401]);
+  });
+
   it('counts wrong codes as failed sign-ins: they are audited and lock the account like wrong passwords', async () => {
     const ip = newIp();
     const user = await userWithMfa(ip);

@@ -97,13 +97,17 @@ export class AuthService {
     const tenantId = tenant?.tenantId ?? null;
     return this.prisma.tenantTransaction(
       async (tx) => {
+        if (mfaStep !== undefined) {
+          // The code's step is taken only if no concurrent sign-in took it (or a later one) first.
+          const { count } = await tx.user.updateMany({
+            where: { id: user.id, OR: [{ mfaLastStep: null }, { mfaLastStep: { lt: mfaStep } }] },
+            data: { mfaLastStep: mfaStep },
+          });
+          if (count === 0) throw invalidCredentials();
+        }
         await tx.user.update({
           where: { id: user.id },
-          data: {
-            lastLoginAt: new Date(),
-            ...(rehash ? { passwordHash: rehash } : {}),
-            ...(mfaStep !== undefined ? { mfaLastStep: mfaStep } : {}),
-          },
+          data: { lastLoginAt: new Date(), ...(rehash ? { passwordHash: rehash } : {}) },
         });
         const tokens = await this.sessions.start(
           tx,
