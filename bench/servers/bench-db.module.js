@@ -13,8 +13,9 @@
  * nothing is refused) and the request logger.
  */
 require('reflect-metadata');
-const { Controller, Get, Inject, Module, NotFoundException, Param } = require('@nestjs/common');
+const { Controller, Inject, Module, NotFoundException } = require('@nestjs/common');
 const dist = require('./dist');
+const { getByIdRoute } = require('./get-by-id-route');
 const { lookupFromEnv } = require('./db-lookup');
 
 const { PrismaService } = dist.prisma();
@@ -42,27 +43,8 @@ class BenchDbController {
   }
 }
 
-/**
- * @param {string} method
- * @param {string} routePath
- */
-function route(method, routePath) {
-  const proto = BenchDbController.prototype;
-  Reflect.decorate(
-    [
-      Get(routePath),
-      /** @type {MethodDecorator} */ ((target, key) => Param('id')(target, key, 0)),
-      Reflect.metadata('design:type', Function),
-      Reflect.metadata('design:paramtypes', [String]),
-      Reflect.metadata('design:returntype', Promise),
-    ],
-    proto,
-    method,
-    Object.getOwnPropertyDescriptor(proto, method),
-  );
-}
-route('viaPrisma', 'prisma/:id');
-route('viaPg', 'pg/:id');
+getByIdRoute(BenchDbController, 'viaPrisma', 'prisma/:id');
+getByIdRoute(BenchDbController, 'viaPg', 'pg/:id');
 Reflect.decorate(
   [
     Controller('bench/db'),

@@ -20,9 +20,10 @@
  * in bench-db.module.js. Like every API route they pass the global rate limit and the request logger.
  */
 require('reflect-metadata');
-const { Controller, Get, Inject, Module, NotFoundException, Param } = require('@nestjs/common');
+const { Controller, Inject, Module, NotFoundException } = require('@nestjs/common');
 const { Pool } = require('pg');
 const dist = require('./dist');
+const { getByIdRoute } = require('./get-by-id-route');
 
 const { PrismaService } = dist.prisma();
 const { AppConfig, Public } = dist.platform();
@@ -80,32 +81,11 @@ class BenchTenantController {
   }
 }
 
-/**
- * @param {string} method
- * @param {string} routePath
- * @param {MethodDecorator[]} [access]
- */
-function route(method, routePath, access = []) {
-  const proto = BenchTenantController.prototype;
-  Reflect.decorate(
-    [
-      Get(routePath),
-      ...access,
-      /** @type {MethodDecorator} */ ((target, key) => Param('id')(target, key, 0)),
-      Reflect.metadata('design:type', Function),
-      Reflect.metadata('design:paramtypes', [String]),
-      Reflect.metadata('design:returntype', Promise),
-    ],
-    proto,
-    method,
-    Object.getOwnPropertyDescriptor(proto, method),
-  );
-}
 // No access decorator: default deny, i.e. an authenticated principal with an active tenant.
-route('scoped', 'scoped/:id');
-route('viaPrisma', 'prisma/:id');
+getByIdRoute(BenchTenantController, 'scoped', 'scoped/:id');
+getByIdRoute(BenchTenantController, 'viaPrisma', 'prisma/:id');
 // The reference takes no credentials, like the db-read routes.
-route('unscoped', 'unscoped/:id', [/** @type {MethodDecorator} */ (Public())]);
+getByIdRoute(BenchTenantController, 'unscoped', 'unscoped/:id', [/** @type {MethodDecorator} */ (Public())]);
 Reflect.decorate(
   [
     Controller('bench/tenant'),
