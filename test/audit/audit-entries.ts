@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Client } from 'pg';
+import { withClient } from '../support/test-databases';
 
 /** One audit entry to insert; the chain trigger sets seq and hash. */
 export interface TestAuditEntry {
@@ -17,17 +17,6 @@ export interface TestAuditEntry {
   request_id?: string | null;
   /** Defaults to the transaction's start time (the column default). */
   occurred_at?: string;
-}
-
-/** Runs `work` on a connection of `url` (DATABASE_URL: the app role; DIRECT_DATABASE_URL: the owner). */
-export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**
@@ -108,3 +97,5 @@ export function runAuditVerify(args: string[] = []): Promise<{ code: number | nu
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+export { withClient };

@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  appRoleUrl,
-  migrate,
-  provisionAppRole,
-  testDatabaseName,
-  withAdminClient,
-  withDatabase,
-} from './test-databases';
+import { appRoleUrl, migrate, provisionAppRole, testDatabaseName, withClient, withDatabase } from './test-databases';
 
 /**
  * Once per run: names the run, creates a template database and migrates it with the real
@@ -21,7 +14,7 @@ export default async function globalSetup(): Promise<void> {
   }
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const template = testDatabaseName(runId, 'template');
-  await withAdminClient(adminUrl, (client) => client.query(`CREATE DATABASE "${template}"`));
+  await withClient(adminUrl, (client) => client.query(`CREATE DATABASE "${template}"`));
   const templateUrl = withDatabase(adminUrl, template);
   migrate(templateUrl);
   await provisionAppRole(templateUrl, appRoleUrl(templateUrl));

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { withClient } from './test-databases';
 import type { TenantRole } from '@itinera/platform';
 
 /**
@@ -31,14 +32,8 @@ const unique = () => randomBytes(5).toString('hex');
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 /** Runs `work` with a connection as the owner of the test database (DIRECT_DATABASE_URL). */
-export async function asOwner<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: process.env.DIRECT_DATABASE_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+export function asOwner<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  return withClient(process.env.DIRECT_DATABASE_URL!, work);
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -9,8 +9,9 @@ export function testDatabaseName(runId: string, suffix: string): string {
 
 export { appRoleUrl, provisionAppRole, withDatabase };
 
-export async function withAdminClient<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: adminUrl });
+/** Runs `work` on a connection of its own to `url` (an owner, admin or app-role URL), closed afterwards. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -26,7 +27,7 @@ export function migrate(url: string): void {
 
 /** Creates `database` from `template`; a no-op when it exists; waits out a concurrent clone of the same template. */
 export async function cloneDatabase(adminUrl: string, template: string, database: string): Promise<void> {
-  await withAdminClient(adminUrl, async (client) => {
+  await withClient(adminUrl, async (client) => {
     for (let attempt = 1; ; attempt++) {
       try {
         await client.query(`CREATE DATABASE "${database}" TEMPLATE "${template}"`);
@@ -42,7 +43,7 @@ export async function cloneDatabase(adminUrl: string, template: string, database
 }
 
 export async function dropRunDatabases(adminUrl: string, runId: string): Promise<void> {
-  await withAdminClient(adminUrl, async (client) => {
+  await withClient(adminUrl, async (client) => {
     const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
       `${testDatabaseName(runId, '')}%`,
     ]);
