@@ -998,7 +998,7 @@ export interface operations {
                 /** @description Only messages in this state: pending (not yet in Bull), delivered, or dead (undeliverable). */
                 state?: "pending" | "delivered" | "dead";
                 /** @description Only messages for this queue. */
-                queue?: "maintenance";
+                queue?: "maintenance" | "workflows" | "notifications" | "attachments" | "webhooks";
                 /** @description The `page.nextCursor` of the previous page; omit for the first page. */
                 cursor?: string;
             };

@@ -3,6 +3,9 @@ import { AppConfigModule, HealthModule, PlatformHttpModule, type AppEnvironment 
 import { DatabaseReadinessCheck, PrismaModule } from '@itinera/prisma';
 import { AuditHttpModule } from '@itinera/audit';
 import { IdentityModule } from '@itinera/identity';
+import { IntegrationsModule } from '@itinera/integrations';
+import { RecipientsModule } from '@itinera/recipients';
+import { WorkflowsModule } from '@itinera/workflows';
 import { QueuesHttpModule, QueuesModule, QueuesReadinessCheck, RedisReadinessCheck } from '@itinera/queues';
 
 /** The HTTP API: platform surfaces plus each domain's `<Domain>HttpModule`. It produces jobs only through the outbox. */
@@ -19,6 +22,9 @@ export class ApiModule {
         QueuesHttpModule,
         IdentityModule,
         AuditHttpModule,
+        IntegrationsModule,
+        WorkflowsModule,
+        RecipientsModule,
         HealthModule.forRoot([DatabaseReadinessCheck, RedisReadinessCheck, QueuesReadinessCheck]),
       ],
     };

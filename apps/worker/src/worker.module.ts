@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, HealthModule, PlatformHttpModule, type AppEnvironment } from '@itinera/platform';
 import { DatabaseReadinessCheck, PrismaModule } from '@itinera/prisma';
+import { IntegrationsWorkerModule } from '@itinera/integrations';
+import { RecipientsWorkerModule } from '@itinera/recipients';
+import { WorkflowsWorkerModule } from '@itinera/workflows';
 import { QueuesModule, QueuesReadinessCheck, QueuesWorkerModule, RedisReadinessCheck } from '@itinera/queues';
 
 /**
@@ -18,6 +21,9 @@ export class WorkerModule {
         PrismaModule,
         QueuesModule,
         QueuesWorkerModule,
+        IntegrationsWorkerModule,
+        WorkflowsWorkerModule,
+        RecipientsWorkerModule,
         HealthModule.forRoot([DatabaseReadinessCheck, RedisReadinessCheck, QueuesReadinessCheck]),
       ],
     };

@@ -27,5 +27,6 @@ export * from './auth/route-access';
 export * from './auth/authorize';
 export * from './auth/current-principal.decorator';
 export * from './crypto/key-ring';
+export * from './crypto/secret-tokens';
 export * from './auth/api-key-scopes';
 export * from './pagination/time-id-cursor';

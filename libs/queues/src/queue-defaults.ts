@@ -1,5 +1,12 @@
 import type { JobOptions } from 'bull';
-import { MAINTENANCE_QUEUE, type QueueName } from './queue-registry';
+import {
+  ATTACHMENTS_QUEUE,
+  MAINTENANCE_QUEUE,
+  NOTIFICATIONS_QUEUE,
+  WEBHOOKS_QUEUE,
+  WORKFLOWS_QUEUE,
+  type QueueName,
+} from './queue-registry';
 
 /**
  * Default options of every job: retries with exponential backoff; completed jobs kept a day (so a
@@ -16,6 +23,13 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
 /** Per-queue overrides of DEFAULT_JOB_OPTIONS. */
 export const JOB_OPTIONS_BY_QUEUE: Record<QueueName, JobOptions> = {
   [MAINTENANCE_QUEUE]: { attempts: 3 },
+  // Sweeps run again on their next tick anyway.
+  [WORKFLOWS_QUEUE]: { attempts: 3 },
+  [NOTIFICATIONS_QUEUE]: { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
+  // clamd may be briefly away; an unscanned attachment is simply not downloadable yet.
+  [ATTACHMENTS_QUEUE]: { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  // Attempts and backoff of webhook deliveries are set per job from WEBHOOK_MAX_ATTEMPTS.
+  [WEBHOOKS_QUEUE]: { attempts: 8, backoff: { type: 'exponential', delay: 1_000 } },
 };
 
 export function jobOptionsFor(queue: QueueName): JobOptions {

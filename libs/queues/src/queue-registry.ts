@@ -18,12 +18,70 @@ export interface JobContext {
 /** Deletes delivered outbox messages older than OUTBOX_RETENTION_HOURS (repeatable, hourly). */
 export type OutboxPurgeData = JobContext;
 
+/** A repeatable sweep over every tenant (expiry, retention, reminders, key purges): no ids of its own. */
+export type SweepData = JobContext;
+
+/** Sends one recorded notification message (a notification_messages row). */
+export interface NotificationSendData extends JobContext {
+  tenantId: string;
+  notificationId: string;
+}
+
+/** Tells a recipient something happened (`link`: their turn / a new link; `reminder`). */
+export interface RecipientNotifyData extends JobContext {
+  tenantId: string;
+  recipientId: string;
+  kind: 'link' | 'reminder';
+}
+
+/** Tells a session's creator something happened to it. */
+export interface CreatorNotifyData extends JobContext {
+  tenantId: string;
+  sessionId: string;
+  kind: 'declined' | 'completed' | 'expired' | 'cancelled';
+}
+
+/** Scans one uploaded attachment. */
+export interface AttachmentScanData extends JobContext {
+  tenantId: string;
+  attachmentId: string;
+}
+
+/** Makes one attempt at one webhook delivery. */
+export interface WebhookDeliveryData extends JobContext {
+  tenantId: string;
+  deliveryId: string;
+}
+
 export const MAINTENANCE_QUEUE = '{maintenance}';
+export const WORKFLOWS_QUEUE = '{workflows}';
+export const NOTIFICATIONS_QUEUE = '{notifications}';
+export const ATTACHMENTS_QUEUE = '{attachments}';
+export const WEBHOOKS_QUEUE = '{webhooks}';
 
 /** Job data by queue and job name; a domain adds its queues here. */
 export interface JobsByQueue {
+  // A job listed here must have its @Process handler in the worker (JobHandlerCheck refuses to
+  // start otherwise): add each job with its processor.
   [MAINTENANCE_QUEUE]: {
     'outbox-purge': OutboxPurgeData;
+    // 'idempotency-purge': SweepData;
+  };
+  [WORKFLOWS_QUEUE]: {
+    // 'workflow-expiry': SweepData;
+    // 'workflow-retention': SweepData;
+  };
+  [NOTIFICATIONS_QUEUE]: {
+    // 'recipient-notify': RecipientNotifyData;
+    // 'creator-notify': CreatorNotifyData;
+    // 'notification-send': NotificationSendData;
+    // 'recipient-reminders': SweepData;
+  };
+  [ATTACHMENTS_QUEUE]: {
+    // 'attachment-scan': AttachmentScanData;
+  };
+  [WEBHOOKS_QUEUE]: {
+    // 'webhook-delivery': WebhookDeliveryData;
   };
 }
 
@@ -33,7 +91,11 @@ export type JobData<Q extends QueueName, J extends JobName<Q>> = JobsByQueue[Q][
 
 /** The same registry at run time: the relay refuses unknown names and the worker checks every name has a handler. */
 export const JOB_NAMES_BY_QUEUE: { [Q in QueueName]: JobName<Q>[] } = {
-  [MAINTENANCE_QUEUE]: ['outbox-purge'],
+  [MAINTENANCE_QUEUE]: ['outbox-purge' /* , 'idempotency-purge' */],
+  [WORKFLOWS_QUEUE]: [/* 'workflow-expiry', 'workflow-retention' */],
+  [NOTIFICATIONS_QUEUE]: [/* 'recipient-notify', 'creator-notify', 'notification-send', 'recipient-reminders' */],
+  [ATTACHMENTS_QUEUE]: [/* 'attachment-scan' */],
+  [WEBHOOKS_QUEUE]: [/* 'webhook-delivery' */],
 };
 
 export const QUEUE_NAMES = Object.keys(JOB_NAMES_BY_QUEUE) as QueueName[];

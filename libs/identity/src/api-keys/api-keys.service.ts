@@ -5,7 +5,7 @@ import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PrincipalCache } from '../authentication/principal-cache';
 import { newApiKey } from '../credentials/api-key-format';
-import { sha256 } from '../credentials/secret-tokens';
+import { sha256 } from '@itinera/platform';
 import { notFound } from '../identity.errors';
 import type { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './api-key.dto';
 

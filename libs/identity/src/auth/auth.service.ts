@@ -4,7 +4,7 @@ import { PrismaService } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PasswordHasher } from '../credentials/password-hasher';
 import { LoginThrottle } from '../credentials/login-throttle';
-import { sha256 } from '../credentials/secret-tokens';
+import { sha256 } from '@itinera/platform';
 import { SessionTokens } from '../sessions/session-tokens.service';
 import { Totp } from '../mfa/totp';
 import { IdentityErrorCode, invalidCredentials } from '../identity.errors';

@@ -11,7 +11,7 @@ import {
 import { PrismaService } from '@itinera/prisma';
 import { AccessTokens } from '../credentials/access-tokens';
 import { looksLikeApiKey, parseApiKey } from '../credentials/api-key-format';
-import { sha256 } from '../credentials/secret-tokens';
+import { sha256 } from '@itinera/platform';
 import { OidcVerifier } from './oidc-verifier';
 import { PrincipalCache, type ResolvedPrincipal } from './principal-cache';
 

@@ -1,4 +1,4 @@
-import { randomBase32, randomSecret } from './secret-tokens';
+import { randomBase32, randomSecret } from '@itinera/platform';
 
 /**
  * API keys look like `itk_<prefix>_<secret>`: the 12-character Base32 prefix is stored in clear

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppConfig, AppError } from '@itinera/platform';
-import { sha256 } from './secret-tokens';
+import { sha256 } from '@itinera/platform';
 
 export enum LoginThrottleCode {
   /** Too many failed sign-ins for this account or from this address; `Retry-After` says when to try again. */

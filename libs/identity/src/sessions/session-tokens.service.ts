@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig, RequestContext } from '@itinera/platform';
 import type { Tx } from '@itinera/prisma';
 import { AccessTokens } from '../credentials/access-tokens';
-import { randomSecret, sha256 } from '../credentials/secret-tokens';
+import { randomSecret, sha256 } from '@itinera/platform';
 import { PrincipalCache } from '../authentication/principal-cache';
 import type { TokenPairResponse } from '../auth/auth.dto';
 

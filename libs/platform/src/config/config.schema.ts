@@ -42,6 +42,41 @@ export interface AppEnvironment {
   OIDC_ISSUER?: string;
   OIDC_JWKS_URL?: string;
   OIDC_AUDIENCE?: string;
+  PUBLIC_BASE_URL: string;
+  WORKFLOW_TTL_HOURS: number;
+  WORKFLOW_MAX_RECIPIENTS: number;
+  WORKFLOW_METADATA_MAX_BYTES: number;
+  WORKFLOW_RETENTION_DAYS: number;
+  WORKFLOW_EXPIRY_BATCH_SIZE: number;
+  LINK_RATE_LIMIT_MAX: number;
+  RECIPIENT_CODE_TTL_MINUTES: number;
+  RECIPIENT_CODE_MAX_ATTEMPTS: number;
+  RECIPIENT_VERIFICATION_TTL_MINUTES: number;
+  REMINDER_AFTER_HOURS: number;
+  REMINDER_EVERY_HOURS: number;
+  REMINDER_MAX: number;
+  ATTACHMENT_MAX_BYTES: number;
+  ATTACHMENT_ALLOWED_TYPES: string;
+  STORAGE_DRIVER: 'local' | 's3';
+  STORAGE_LOCAL_DIR: string;
+  S3_BUCKET: string;
+  S3_ENDPOINT?: string;
+  S3_REGION: string;
+  S3_ACCESS_KEY_ID?: string;
+  S3_SECRET_ACCESS_KEY?: string;
+  S3_FORCE_PATH_STYLE: boolean;
+  CLAMAV_HOST?: string;
+  CLAMAV_PORT: number;
+  NOTIFY_TRANSPORT: 'log' | 'file' | 'smtp';
+  NOTIFY_FILE_PATH: string;
+  SMTP_URL?: string;
+  SMTP_FROM: string;
+  SMS_WEBHOOK_URL?: string;
+  WEBHOOK_TIMEOUT_MS: number;
+  WEBHOOK_MAX_ATTEMPTS: number;
+  WEBHOOK_DISABLE_AFTER_FAILURES: number;
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
+  IDEMPOTENCY_TTL_HOURS: number;
 }
 
 /**
@@ -111,6 +146,57 @@ export const configSchema = Joi.object<AppEnvironment, true>({
     .uri({ scheme: ['http', 'https'] })
     .when('OIDC_ISSUER', { is: Joi.exist(), then: Joi.required() }),
   OIDC_AUDIENCE: Joi.string().optional(),
+  PUBLIC_BASE_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .default('http://127.0.0.1:3000'),
+  WORKFLOW_TTL_HOURS: Joi.number()
+    .min(0.01)
+    .max(24 * 365)
+    .default(48),
+  WORKFLOW_MAX_RECIPIENTS: Joi.number().integer().min(1).max(100).default(20),
+  WORKFLOW_METADATA_MAX_BYTES: Joi.number().integer().min(2).max(1_048_576).default(16_384),
+  WORKFLOW_RETENTION_DAYS: Joi.number().min(0).max(36_500).default(365),
+  WORKFLOW_EXPIRY_BATCH_SIZE: Joi.number().integer().min(1).max(100_000).default(5_000),
+  LINK_RATE_LIMIT_MAX: Joi.number().integer().min(1).default(120),
+  RECIPIENT_CODE_TTL_MINUTES: Joi.number().min(1).max(1_440).default(10),
+  RECIPIENT_CODE_MAX_ATTEMPTS: Joi.number().integer().min(1).max(20).default(5),
+  RECIPIENT_VERIFICATION_TTL_MINUTES: Joi.number().min(1).max(1_440).default(60),
+  REMINDER_AFTER_HOURS: Joi.number().min(0).max(24 * 365).default(24),
+  REMINDER_EVERY_HOURS: Joi.number().min(0.01).max(24 * 365).default(24),
+  REMINDER_MAX: Joi.number().integer().min(0).max(100).default(3),
+  ATTACHMENT_MAX_BYTES: Joi.number().integer().min(1).max(1_073_741_824).default(10_485_760),
+  ATTACHMENT_ALLOWED_TYPES: Joi.string()
+    .pattern(/^[a-z0-9.+-]+\/[a-z0-9.+-]+(,[a-z0-9.+-]+\/[a-z0-9.+-]+)*$/)
+    .default('application/pdf,image/png,image/jpeg,text/plain'),
+  STORAGE_DRIVER: Joi.string().valid('local', 's3').default('local'),
+  STORAGE_LOCAL_DIR: Joi.string().default('.data/storage'),
+  S3_BUCKET: Joi.string().default('itinera-attachments'),
+  S3_ENDPOINT: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .optional(),
+  S3_REGION: Joi.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: Joi.string().optional(),
+  S3_SECRET_ACCESS_KEY: Joi.string().optional(),
+  S3_FORCE_PATH_STYLE: Joi.boolean().default(true),
+  CLAMAV_HOST: Joi.string().hostname().optional(),
+  CLAMAV_PORT: Joi.number().port().default(3310),
+  NOTIFY_TRANSPORT: Joi.string().valid('log', 'file', 'smtp').default('log'),
+  NOTIFY_FILE_PATH: Joi.string().default('.data/notifications.ndjson'),
+  SMTP_URL: Joi.string()
+    .uri({ scheme: ['smtp', 'smtps'] })
+    .when('NOTIFY_TRANSPORT', { is: 'smtp', then: Joi.required() }),
+  SMTP_FROM: Joi.string().default('Itinera <no-reply@itinera.local>'),
+  SMS_WEBHOOK_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .optional(),
+  WEBHOOK_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(5_000),
+  WEBHOOK_MAX_ATTEMPTS: Joi.number().integer().min(1).max(30).default(8),
+  WEBHOOK_DISABLE_AFTER_FAILURES: Joi.number().integer().min(1).max(10_000).default(20),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: Joi.boolean().default(false),
+  IDEMPOTENCY_TTL_HOURS: Joi.number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(24),
 });
 
 /**

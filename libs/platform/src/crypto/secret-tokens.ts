@@ -19,3 +19,11 @@ export function randomBase32(length: number): string {
   for (let i = 0; i < length; i++) out += BASE32[bytes[i] & 31];
   return out;
 }
+
+/** A recipient link token: 32 Base32 characters, 160 random bits (the seed's "Base32 UUID", longer). */
+export const LINK_TOKEN_PATTERN = /^[a-z2-7]{32}$/;
+
+export function newLinkToken(): { token: string; hash: Buffer } {
+  const token = randomBase32(32);
+  return { token, hash: sha256(token) };
+}

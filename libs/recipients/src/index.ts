@@ -1,0 +1,2 @@
+export * from './recipients.module';
+export * from './recipients-worker.module';

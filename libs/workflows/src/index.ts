@@ -1,0 +1,2 @@
+export * from './workflows.module';
+export * from './workflows-worker.module';
