@@ -1,0 +1,303 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileNotificationDriver, type FileNotificationRecord } from './file-notification.driver';
+import { maskAddress } from './mask-address';
+import { notificationTransportFor } from './notifications.module';
+import type { AppConfig } from '../config/app-config.module';
+import type { NotificationDriver, OutgoingNotification } from './notification-transport';
+import { RoutingNotificationTransport } from './routing-notification.transport';
+import { SmsWebhookDriver } from './sms-webhook.driver';
+import { SmtpNotificationDriver } from './smtp-notification.driver';
+
+const email = (text = 'your link: https://x/r/abc'): OutgoingNotification => ({
+  channel: 'EMAIL',
+  to: 'ann@example.com',
+  subject: 'A document for you',
+  text,
+});
+
+async function listen<S extends HttpServer | TcpServer>(server: S): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+const close = (server: HttpServer | TcpServer) => new Promise((resolve) => server.close(resolve));
+
+describe('FileNotificationDriver', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'itinera-notify-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the directory and appends one whole JSON line per message, in order', async () => {
+    const path = join(dir, 'nested', 'deeper', 'out.ndjson');
+    const driver = new FileNotificationDriver(path);
+    const receipts = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        driver.send({ ...email(`message ${i} ${'x'.repeat(5_000)}`), html: `<p>${i}</p>` }),
+      ),
+    );
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(50);
+    const records = lines.map((line) => JSON.parse(line) as FileNotificationRecord);
+    expect(records.map((r) => r.text.split(' ')[1])).toEqual(receipts.map((_, i) => String(i)));
+    expect(records.map((r) => r.providerMessageId)).toEqual(receipts.map((r) => r.providerMessageId));
+    expect(records[3]).toMatchObject({
+      channel: 'EMAIL',
+      to: 'ann@example.com',
+      subject: 'A document for you',
+      html: '<p>3</p>',
+    });
+    expect(new Set(receipts.map((r) => r.providerMessageId)).size).toBe(50);
+  });
+
+  it('rejects when the file cannot be written (a path under a file)', async () => {
+    const driver = new FileNotificationDriver(join(dir, 'missing-dir-is-a-file'));
+    await driver.send(email());
+    const blocked = new FileNotificationDriver(join(dir, 'missing-dir-is-a-file', 'out.ndjson'));
+    await expect(blocked.send(email())).rejects.toThrow();
+  });
+});
+
+describe('SmsWebhookDriver', () => {
+  let server: HttpServer;
+  let url: string;
+  let answer: (req: IncomingMessage) => { status: number; body?: string; delayMs?: number };
+  const timers: NodeJS.Timeout[] = [];
+  const received: { method?: string; contentType?: string; body: unknown }[] = [];
+
+  beforeAll(async () => {
+    server = createHttpServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      req.on('end', () => {
+        received.push({ method: req.method, contentType: req.headers['content-type'], body: JSON.parse(raw) });
+        const { status, body, delayMs } = answer(req);
+        const timer = setTimeout(() => {
+          if (!res.writableEnded) res.writeHead(status, { 'content-type': 'application/json' }).end(body ?? '');
+        }, delayMs ?? 0);
+        timers.push(timer);
+      });
+    });
+    url = `http://127.0.0.1:${await listen(server)}/sms`;
+  });
+  afterAll(async () => {
+    timers.forEach(clearTimeout);
+    server.closeAllConnections();
+    await close(server);
+  });
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  it('POSTs { to, body } as JSON and returns the provider id of the answer', async () => {
+    answer = () => ({ status: 202, body: JSON.stringify({ id: 'prov-42' }) });
+    const receipt = await new SmsWebhookDriver(url).send({ channel: 'SMS', to: '+15551234567', text: 'code 123456' });
+    expect(receipt).toEqual({ providerMessageId: 'prov-42' });
+    expect(received).toEqual([
+      { method: 'POST', contentType: 'application/json', body: { to: '+15551234567', body: 'code 123456' } },
+    ]);
+  });
+
+  it('makes up a provider id when the answer has none', async () => {
+    answer = () => ({ status: 200, body: 'ok' });
+    const receipt = await new SmsWebhookDriver(url).send({ channel: 'SMS', to: '+15551234567', text: 'hi' });
+    expect(receipt.providerMessageId).toMatch(/^sms-/);
+  });
+
+  it('fails on a non-2xx answer, a redirect, an unreachable hook and a hook too slow to answer', async () => {
+    answer = () => ({ status: 500 });
+    await expect(new SmsWebhookDriver(url).send({ channel: 'SMS', to: '+1555', text: 'x' })).rejects.toThrow(
+      'SMS hook answered HTTP 500',
+    );
+    answer = () => ({ status: 302 });
+    await expect(new SmsWebhookDriver(url).send({ channel: 'SMS', to: '+1555', text: 'x' })).rejects.toThrow(
+      'HTTP 302',
+    );
+    answer = () => ({ status: 200, delayMs: 2_000 });
+    await expect(new SmsWebhookDriver(url, 200).send({ channel: 'SMS', to: '+1555', text: 'x' })).rejects.toThrow(
+      'no answer within 200 ms',
+    );
+    const unused = createTcpServer();
+    const port = await listen(unused);
+    await close(unused);
+    await expect(
+      new SmsWebhookDriver(`http://127.0.0.1:${port}/sms`).send({ channel: 'SMS', to: '+1555', text: 'x' }),
+    ).rejects.toThrow(/SMS hook failed/);
+  });
+});
+
+/**
+ * A minimal SMTP server (RFC 5321 without extensions, TLS or auth), enough for nodemailer to
+ * deliver to: it keeps each message's envelope and raw data. `reject` makes it refuse RCPT.
+ */
+class TinySmtpServer {
+  readonly messages: { from: string; to: string[]; data: string }[] = [];
+  reject = false;
+  private readonly server: TcpServer = createTcpServer((socket) => this.session(socket));
+  private readonly sockets = new Set<Socket>();
+
+  async start(): Promise<string> {
+    return `smtp://127.0.0.1:${await listen(this.server)}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await close(this.server);
+  }
+
+  private session(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    let buffer = '';
+    let inData = false;
+    let envelope = { from: '', to: [] as string[] };
+    const reply = (line: string) => socket.write(`${line}\r\n`);
+    reply('220 tiny ESMTP');
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          this.messages.push({ ...envelope, data: buffer.slice(0, end) });
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          reply(`250 OK queued as tiny-${this.messages.length}`);
+          continue;
+        }
+        const eol = buffer.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO' || verb === 'HELO') reply('250 tiny');
+        else if (verb === 'MAIL') {
+          envelope = { from: line.replace(/^MAIL FROM:\s*<?([^>\s]*)>?.*$/i, '$1'), to: [] };
+          reply('250 OK');
+        } else if (verb === 'RCPT') {
+          if (this.reject) reply('550 no such user');
+          else {
+            envelope.to.push(line.replace(/^RCPT TO:\s*<?([^>\s]*)>?.*$/i, '$1'));
+            reply('250 OK');
+          }
+        } else if (verb === 'DATA') {
+          inData = true;
+          reply('354 go ahead');
+        } else if (verb === 'QUIT') {
+          reply('221 bye');
+          socket.end();
+        } else if (verb === 'RSET' || verb === 'NOOP') reply('250 OK');
+        else reply('502 not implemented');
+      }
+    });
+  }
+}
+
+describe('SmtpNotificationDriver', () => {
+  const smtp = new TinySmtpServer();
+  let url: string;
+  beforeAll(async () => {
+    url = await smtp.start();
+  });
+  afterAll(async () => {
+    await smtp.stop();
+  });
+
+  it('delivers through a real SMTP conversation from SMTP_FROM', async () => {
+    const driver = new SmtpNotificationDriver(url, 'Itinera <no-reply@itinera.test>');
+    try {
+      const receipt = await driver.send({
+        ...email('Open https://x/r/abc'),
+        html: '<a href="https://x/r/abc">open</a>',
+      });
+      expect(receipt.providerMessageId).toMatch(/@/);
+      expect(smtp.messages).toHaveLength(1);
+      const [message] = smtp.messages;
+      expect(message.from).toBe('no-reply@itinera.test');
+      expect(message.to).toEqual(['ann@example.com']);
+      expect(message.data).toContain('Subject: A document for you');
+      expect(message.data).toContain('Open https://x/r/abc');
+      expect(message.data).toContain(receipt.providerMessageId);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('fails when the server refuses the recipient', async () => {
+    smtp.reject = true;
+    const driver = new SmtpNotificationDriver(url, 'no-reply@itinera.test');
+    try {
+      await expect(driver.send(email())).rejects.toThrow(/550/);
+    } finally {
+      smtp.reject = false;
+      await driver.close();
+    }
+  });
+});
+
+describe('RoutingNotificationTransport', () => {
+  const recorder = (name: string) => {
+    const sent: OutgoingNotification[] = [];
+    const driver: NotificationDriver = {
+      name,
+      send: (m) => {
+        sent.push(m);
+        return Promise.resolve({ providerMessageId: `${name}-1` });
+      },
+    };
+    return { driver, sent };
+  };
+
+  it('sends emails to the selected driver and SMS to the SMS driver', async () => {
+    const mail = recorder('mail');
+    const sms = recorder('sms');
+    const transport = new RoutingNotificationTransport(mail.driver, sms.driver);
+    expect(await transport.send(email())).toEqual({ providerMessageId: 'mail-1' });
+    expect(await transport.send({ channel: 'SMS', to: '+15550001111', text: 't' })).toEqual({
+      providerMessageId: 'sms-1',
+    });
+    expect(mail.sent.map((m) => m.channel)).toEqual(['EMAIL']);
+    expect(sms.sent.map((m) => m.channel)).toEqual(['SMS']);
+  });
+});
+
+describe('maskAddress', () => {
+  it('keeps the first letter and the domain of an email, the ends of a phone number', () => {
+    expect(maskAddress('ann@example.com')).toBe('a***@example.com');
+    expect(maskAddress('+15551234567')).toBe('+1*******567');
+    expect(maskAddress('123')).toBe('***');
+  });
+});
+
+describe('notificationTransportFor', () => {
+  const configOf = (env: Record<string, string | undefined>) =>
+    ({ get: (key: string) => env[key] }) as unknown as AppConfig;
+
+  it('with NOTIFY_TRANSPORT=file and no SMS hook, writes emails and SMS to the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'itinera-notify-'));
+    try {
+      const path = join(dir, 'out.ndjson');
+      const transport = notificationTransportFor(configOf({ NOTIFY_TRANSPORT: 'file', NOTIFY_FILE_PATH: path }));
+      await transport.send(email());
+      await transport.send({ channel: 'SMS', to: '+15550001111', text: 'sms body' });
+      const records = (await readFile(path, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as FileNotificationRecord);
+      expect(records.map((r) => [r.channel, r.to])).toEqual([
+        ['EMAIL', 'ann@example.com'],
+        ['SMS', '+15550001111'],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
