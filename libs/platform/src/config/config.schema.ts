@@ -72,6 +72,7 @@ export interface AppEnvironment {
   SMTP_URL?: string;
   SMTP_FROM: string;
   SMS_WEBHOOK_URL?: string;
+  NOTIFY_SEND_ATTEMPTS: number;
   WEBHOOK_TIMEOUT_MS: number;
   WEBHOOK_MAX_ATTEMPTS: number;
   WEBHOOK_DISABLE_AFTER_FAILURES: number;
@@ -189,6 +190,7 @@ export const configSchema = Joi.object<AppEnvironment, true>({
   SMS_WEBHOOK_URL: Joi.string()
     .uri({ scheme: ['http', 'https'] })
     .optional(),
+  NOTIFY_SEND_ATTEMPTS: Joi.number().integer().min(1).max(20).default(6),
   WEBHOOK_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(5_000),
   WEBHOOK_MAX_ATTEMPTS: Joi.number().integer().min(1).max(30).default(8),
   WEBHOOK_DISABLE_AFTER_FAILURES: Joi.number().integer().min(1).max(10_000).default(20),
