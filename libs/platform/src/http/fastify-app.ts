@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import { fastifyRequestContext } from '@fastify/request-context';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -69,6 +70,19 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
       exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
     });
   }
+
+  // multipart/form-data, parsed as a stream only when a route asks (attachments): one file per
+  // request, at most ATTACHMENT_MAX_BYTES (more is a 413), a few small fields.
+  await app.register(multipart, {
+    limits: {
+      fileSize: config.get('ATTACHMENT_MAX_BYTES', { infer: true }),
+      files: 1,
+      fields: 5,
+      parts: 6,
+      fieldSize: 4096,
+      headerPairs: 50,
+    },
+  });
 
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify's own JSON parser (with its prototype-poisoning guards), but with errors Nest cannot

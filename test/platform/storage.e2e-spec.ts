@@ -1,0 +1,100 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import {
+  assertValidStorageKey,
+  LocalStorageDriver,
+  StorageObjectNotFoundError,
+  StorageService,
+  type StorageDriver,
+} from '@itinera/platform';
+
+/** Every file under `dir`, relative, including dot-files (temporary writes). */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+}
+
+/** A stream that yields `chunks` and then fails. */
+function failingStream(chunks: string[]): Readable {
+  let i = 0;
+  return new Readable({
+    read() {
+      if (i < chunks.length) this.push(chunks[i++]);
+      else this.destroy(new Error('client went away'));
+    },
+  });
+}
+
+/** The contract every driver keeps; run against each driver that can run here. */
+function behavesAsStorage(
+  name: string,
+  make: () => Promise<{ storage: StorageService; files?: () => Promise<string[]> }>,
+) {
+  describe(name, () => {
+    let storage: StorageService;
+    let files: (() => Promise<string[]>) | undefined;
+    beforeAll(async () => {
+      ({ storage, files } = await make());
+    });
+
+    it('stores, reads back, reports and deletes an object (delete is idempotent)', async () => {
+      const key = 'tenant-a/session-1/object-1';
+      expect(await storage.exists(key)).toBe(false);
+      await storage.put(key, Readable.from([Buffer.from('hello '), Buffer.from('world')]), {
+        contentType: 'text/plain',
+      });
+      expect(await storage.exists(key)).toBe(true);
+      expect(await text(await storage.get(key))).toBe('hello world');
+      await storage.delete(key);
+      await storage.delete(key);
+      expect(await storage.exists(key)).toBe(false);
+      await expect(storage.get(key)).rejects.toBeInstanceOf(StorageObjectNotFoundError);
+    });
+
+    it('replaces an object written twice under one key', async () => {
+      const key = 'tenant-a/session-1/object-2';
+      await storage.put(key, Readable.from(['first']), { contentType: 'text/plain' });
+      await storage.put(key, Readable.from(['second']), { contentType: 'text/plain' });
+      expect(await text(await storage.get(key))).toBe('second');
+      await storage.delete(key);
+    });
+
+    it('leaves nothing behind when the incoming stream fails half way', async () => {
+      const key = 'tenant-a/session-1/object-3';
+      await expect(
+        storage.put(key, failingStream(['part one, ', 'part two']), { contentType: 'text/plain' }),
+      ).rejects.toThrow('client went away');
+      expect(await storage.exists(key)).toBe(false);
+      if (files) expect(await files()).toEqual([]);
+    });
+
+    it.each(['../escape', '/absolute/path', 'a/../../b', 'a//b', 'a/./b', '', 'a\\b', 'a/b\u0000', 'a/.hidden'])(
+      'refuses the key %j before touching the driver',
+      async (key) => {
+        expect(() => assertValidStorageKey(key)).toThrow(/invalid storage key/);
+        await expect(storage.put(key, Readable.from(['x']), { contentType: 'text/plain' })).rejects.toThrow(
+          /invalid storage key/,
+        );
+        await expect(storage.get(key)).rejects.toThrow(/invalid storage key/);
+        await expect(storage.delete(key)).rejects.toThrow(/invalid storage key/);
+      },
+    );
+  });
+}
+
+describe('platform storage', () => {
+  const roots: string[] = [];
+  afterAll(async () => {
+    await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+  });
+
+  behavesAsStorage('local filesystem driver', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'itinera-storage-'));
+    roots.push(root);
+    const driver: StorageDriver = new LocalStorageDriver(root);
+    return { storage: new StorageService(driver), files: () => filesUnder(root) };
+  });
+});
