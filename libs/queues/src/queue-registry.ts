@@ -65,7 +65,7 @@ export interface JobsByQueue {
   // start otherwise): add each job with its processor.
   [MAINTENANCE_QUEUE]: {
     'outbox-purge': OutboxPurgeData;
-    // 'idempotency-purge': SweepData;
+    'idempotency-purge': SweepData;
   };
   [WORKFLOWS_QUEUE]: {
     // 'workflow-expiry': SweepData;
@@ -81,7 +81,7 @@ export interface JobsByQueue {
     // 'attachment-scan': AttachmentScanData;
   };
   [WEBHOOKS_QUEUE]: {
-    // 'webhook-delivery': WebhookDeliveryData;
+    'webhook-delivery': WebhookDeliveryData;
   };
 }
 
@@ -91,11 +91,11 @@ export type JobData<Q extends QueueName, J extends JobName<Q>> = JobsByQueue[Q][
 
 /** The same registry at run time: the relay refuses unknown names and the worker checks every name has a handler. */
 export const JOB_NAMES_BY_QUEUE: { [Q in QueueName]: JobName<Q>[] } = {
-  [MAINTENANCE_QUEUE]: ['outbox-purge' /* , 'idempotency-purge' */],
+  [MAINTENANCE_QUEUE]: ['outbox-purge', 'idempotency-purge'],
   [WORKFLOWS_QUEUE]: [/* 'workflow-expiry', 'workflow-retention' */],
   [NOTIFICATIONS_QUEUE]: [/* 'recipient-notify', 'creator-notify', 'notification-send', 'recipient-reminders' */],
   [ATTACHMENTS_QUEUE]: [/* 'attachment-scan' */],
-  [WEBHOOKS_QUEUE]: [/* 'webhook-delivery' */],
+  [WEBHOOKS_QUEUE]: ['webhook-delivery'],
 };
 
 export const QUEUE_NAMES = Object.keys(JOB_NAMES_BY_QUEUE) as QueueName[];

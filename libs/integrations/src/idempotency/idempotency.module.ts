@@ -1,6 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { IdempotencyService } from './idempotency.service';
 
-/** Idempotency-Key handling for the writes that accept it. */
+/** Idempotency-Key handling for the writes that accept it (global: domain controllers inject IdempotencyService). */
 @Global()
-@Module({})
+@Module({
+  providers: [IdempotencyService],
+  exports: [IdempotencyService],
+})
 export class IdempotencyModule {}

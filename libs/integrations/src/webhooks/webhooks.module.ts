@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { WebhookPublisher } from './webhook-publisher.service';
 
-/** Webhook subscriptions (HTTP) and the publisher every domain calls inside its transactions. */
+/** The publisher every domain calls inside its transactions (API and worker). */
 @Global()
 @Module({
   providers: [WebhookPublisher],
