@@ -78,7 +78,7 @@ export interface JobsByQueue {
     // 'recipient-reminders': SweepData;
   };
   [ATTACHMENTS_QUEUE]: {
-    // 'attachment-scan': AttachmentScanData;
+    'attachment-scan': AttachmentScanData;
   };
   [WEBHOOKS_QUEUE]: {
     'webhook-delivery': WebhookDeliveryData;
@@ -94,7 +94,7 @@ export const JOB_NAMES_BY_QUEUE: { [Q in QueueName]: JobName<Q>[] } = {
   [MAINTENANCE_QUEUE]: ['outbox-purge', 'idempotency-purge'],
   [WORKFLOWS_QUEUE]: [/* 'workflow-expiry', 'workflow-retention' */],
   [NOTIFICATIONS_QUEUE]: [/* 'recipient-notify', 'creator-notify', 'notification-send', 'recipient-reminders' */],
-  [ATTACHMENTS_QUEUE]: [/* 'attachment-scan' */],
+  [ATTACHMENTS_QUEUE]: ['attachment-scan'],
   [WEBHOOKS_QUEUE]: ['webhook-delivery'],
 };
 
