@@ -22,6 +22,8 @@ export interface LinkAttachment {
 /** Everything a link route needs, from one round trip (the recipient_link_lookup function). */
 export interface ResolvedLink {
   recipientId: string;
+  /** SHA-256 of the token: actions re-check it under the row lock (a resend may have replaced it). */
+  tokenHash: Buffer;
   tenantId: string;
   sessionId: string;
   orderIndex: number;
@@ -93,21 +95,23 @@ export class RecipientLinkResolver {
   async resolve(token: string, verificationGrant?: string): Promise<ResolvedLink> {
     const candidate = typeof token === 'string' ? token.slice(0, MAX_HASHED_LENGTH) : '';
     const grant = typeof verificationGrant === 'string' && verificationGrant ? verificationGrant : undefined;
+    const tokenHash = sha256(candidate);
     const { rows } = await this.prisma.query<LookupRow>({
       ...LOOKUP,
-      values: [sha256(candidate), grant ? sha256(grant.slice(0, MAX_HASHED_LENGTH)) : null],
+      values: [tokenHash, grant ? sha256(grant.slice(0, MAX_HASHED_LENGTH)) : null],
     });
     const row = rows[0];
     if (!row || !LINK_TOKEN_PATTERN.test(candidate) || candidate !== token) throw linkNotFound();
     RequestContext.set('tenantId', row.tenant_id);
     RequestContext.set('actor', { type: 'RECIPIENT_LINK', id: row.recipient_id });
-    return toResolvedLink(row);
+    return toResolvedLink(row, tokenHash);
   }
 }
 
-function toResolvedLink(row: LookupRow): ResolvedLink {
+function toResolvedLink(row: LookupRow, tokenHash: Buffer): ResolvedLink {
   return {
     recipientId: row.recipient_id,
+    tokenHash,
     tenantId: row.tenant_id,
     sessionId: row.session_id,
     orderIndex: row.order_index,

@@ -1,0 +1,237 @@
+import { Injectable } from '@nestjs/common';
+import type { RecipientStatus, RecipientType, WorkflowStatus } from '@prisma/client';
+import { AuditService } from '@itinera/audit';
+import { WebhookPublisher } from '@itinera/integrations';
+import { PrismaService, type Tx } from '@itinera/prisma';
+import { NOTIFICATIONS_QUEUE, OutboxService } from '@itinera/queues';
+import { WorkflowLifecycle } from '@itinera/workflows';
+import { RecipientFormValidator, type FormData } from '../forms/recipient-form.validator';
+import type { DraftSavedResponse, RecipientActionResponse } from './dto/recipient-link.response';
+import { linkNotFound, notYourTurn, recipientFinished, verificationRequired } from './recipient-link.errors';
+import { RecipientLinkResolver, type ResolvedLink } from './recipient-link.resolver';
+
+interface LockedRecipient {
+  id: string;
+  status: RecipientStatus;
+  order_index: number;
+  recipient_type: RecipientType;
+  form_schema: unknown;
+  form_data: FormData;
+}
+
+interface SessionProgress {
+  status: WorkflowStatus;
+  current_recipient_order: number;
+  completed_recipients: number;
+  total_recipients: number;
+}
+
+const FINISHED: RecipientStatus[] = ['COMPLETED', 'DECLINED'];
+
+/**
+ * What a recipient does through their link: save a draft, complete, decline. Each runs in one
+ * transaction of the link's tenant that locks the session first and then the recipient (the lock
+ * order of every writer), re-checks everything under those locks (session ACTIVE and unexpired,
+ * token not replaced, recipient not finished, their turn), and records its audit entry, webhook
+ * and outbox jobs in the same transaction.
+ */
+@Injectable()
+export class RecipientActionsService {
+  constructor(
+    private readonly resolver: RecipientLinkResolver,
+    private readonly prisma: PrismaService,
+    private readonly lifecycle: WorkflowLifecycle,
+    private readonly forms: RecipientFormValidator,
+    private readonly audit: AuditService,
+    private readonly webhooks: WebhookPublisher,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** PATCH /r/:token/draft: merges and validates as a draft; PENDING/ACCESSED → IN_PROGRESS. */
+  async saveDraft(token: string, grant: string | undefined, patch: FormData): Promise<DraftSavedResponse> {
+    const link = await this.actionableLink(token, grant);
+    return this.prisma.tenantTransaction(async (tx) => {
+      const recipient = await this.lockForAction(tx, link);
+      const formData = mergeFormData(recipient.form_data, patch);
+      await this.forms.assertValid({
+        type: recipient.recipient_type,
+        formSchema: recipient.form_schema,
+        formData,
+        draft: true,
+      });
+      const [row] = await tx.$queryRawUnsafe<{ status: RecipientStatus }[]>(
+        `UPDATE recipients
+            SET form_data = $2::jsonb,
+                status = CASE WHEN status IN ('PENDING', 'ACCESSED') THEN 'IN_PROGRESS'::"RecipientStatus" ELSE status END,
+                accessed_at = coalesce(accessed_at, now())
+          WHERE id = $1::uuid RETURNING status`,
+        recipient.id,
+        JSON.stringify(formData),
+      );
+      await this.audit.record(tx, {
+        action: 'recipient.draft_saved',
+        resourceType: 'workflow',
+        resourceId: link.sessionId,
+        before: { status: recipient.status },
+        after: { status: row.status },
+        // Field names only: form data is health data and stays out of the audit log.
+        metadata: { recipientId: recipient.id, fields: Object.keys(patch) },
+      });
+      return { status: row.status, formData };
+    });
+  }
+
+  /**
+   * POST /r/:token/complete: only the recipient whose turn it is, exactly once; the whole form is
+   * validated for the type. The trigger moves the counters; the session completes after the last
+   * recipient, otherwise the next recipient is notified (outbox).
+   */
+  async complete(token: string, grant: string | undefined, submitted: FormData): Promise<RecipientActionResponse> {
+    const link = await this.actionableLink(token, grant);
+    return this.prisma.tenantTransaction(async (tx) => {
+      const recipient = await this.lockForAction(tx, link, true);
+      const formData = mergeFormData(recipient.form_data, submitted);
+      await this.forms.assertValid({
+        type: recipient.recipient_type,
+        formSchema: recipient.form_schema,
+        formData,
+        draft: false,
+      });
+      await tx.$executeRawUnsafe(
+        `UPDATE recipients
+            SET status = 'COMPLETED', completed_at = now(), form_data = $2::jsonb, token_ciphertext = NULL,
+                accessed_at = coalesce(accessed_at, now())
+          WHERE id = $1::uuid`,
+        recipient.id,
+        JSON.stringify(formData),
+      );
+      await this.audit.record(tx, {
+        action: 'recipient.completed',
+        resourceType: 'workflow',
+        resourceId: link.sessionId,
+        before: { status: recipient.status },
+        after: { status: 'COMPLETED' },
+        metadata: { recipientId: recipient.id, orderIndex: recipient.order_index },
+      });
+      await this.webhooks.publish(tx, {
+        type: 'recipient.completed',
+        data: {
+          workflowId: link.sessionId,
+          recipientId: recipient.id,
+          orderIndex: recipient.order_index,
+          status: 'COMPLETED',
+        },
+      });
+      const done = await this.lifecycle.completeIfDone(tx, link.sessionId);
+      if (!done) {
+        const [next] = await tx.$queryRawUnsafe<{ id: string }[]>(
+          `SELECT r.id FROM recipients r JOIN workflow_sessions s ON s.id = r.session_id
+            WHERE s.id = $1::uuid AND r.order_index = s.current_recipient_order`,
+          link.sessionId,
+        );
+        if (next) {
+          await this.outbox.enqueue(tx, {
+            queue: NOTIFICATIONS_QUEUE,
+            job: 'recipient-notify',
+            data: { tenantId: link.tenantId, recipientId: next.id, kind: 'link' },
+          });
+        }
+      }
+      return this.outcome(tx, link, recipient.id, 'COMPLETED');
+    });
+  }
+
+  /** POST /r/:token/decline: only the recipient whose turn it is; the session stops and the creator is told. */
+  async decline(token: string, grant: string | undefined, reason: string): Promise<RecipientActionResponse> {
+    const link = await this.actionableLink(token, grant);
+    return this.prisma.tenantTransaction(async (tx) => {
+      const recipient = await this.lockForAction(tx, link, true);
+      await tx.$executeRawUnsafe(
+        `UPDATE recipients
+            SET status = 'DECLINED', declined_at = now(), decline_reason = $2, token_ciphertext = NULL
+          WHERE id = $1::uuid`,
+        recipient.id,
+        reason,
+      );
+      await this.audit.record(tx, {
+        action: 'recipient.declined',
+        resourceType: 'workflow',
+        resourceId: link.sessionId,
+        before: { status: recipient.status },
+        after: { status: 'DECLINED' },
+        metadata: { recipientId: recipient.id, orderIndex: recipient.order_index },
+      });
+      await this.webhooks.publish(tx, {
+        type: 'recipient.declined',
+        data: {
+          workflowId: link.sessionId,
+          recipientId: recipient.id,
+          orderIndex: recipient.order_index,
+          status: 'DECLINED',
+        },
+      });
+      await this.lifecycle.stopAfterDecline(tx, link.sessionId, recipient.id, reason);
+      return this.outcome(tx, link, recipient.id, 'DECLINED');
+    });
+  }
+
+  /** The link, resolved; 403 when the recipient must verify and sent no live grant. */
+  private async actionableLink(token: string, grant: string | undefined): Promise<ResolvedLink> {
+    const link = await this.resolver.resolve(token, grant);
+    if (!link.verified) throw verificationRequired();
+    // Fail fast without a transaction on what the lookup already shows; re-checked under the locks.
+    if (FINISHED.includes(link.status)) throw recipientFinished(link.status);
+    return link;
+  }
+
+  /**
+   * Locks the session, then the recipient, and checks the action may go on: the 404 of a dead link
+   * when the session is no longer ACTIVE, has expired (even before the expiry job ran) or the token
+   * was replaced; 409 when the recipient finished, or (`turnRequired`) it is not their turn.
+   */
+  private async lockForAction(tx: Tx, link: ResolvedLink, turnRequired = false): Promise<LockedRecipient> {
+    const session = await this.lifecycle.lockSession(tx, link.sessionId);
+    if (!session || session.status !== 'ACTIVE' || session.expiresAt.getTime() <= Date.now()) throw linkNotFound();
+    const [recipient] = await tx.$queryRawUnsafe<LockedRecipient[]>(
+      `SELECT id, status, order_index, recipient_type, form_schema, form_data
+         FROM recipients WHERE id = $1::uuid AND token_hash = $2 FOR UPDATE`,
+      link.recipientId,
+      link.tokenHash,
+    );
+    if (!recipient || recipient.status === 'EXPIRED') throw linkNotFound();
+    if (FINISHED.includes(recipient.status)) throw recipientFinished(recipient.status);
+    if (turnRequired && recipient.order_index !== session.currentRecipientOrder) throw notYourTurn();
+    return recipient;
+  }
+
+  private async outcome(
+    tx: Tx,
+    link: ResolvedLink,
+    recipientId: string,
+    status: RecipientStatus,
+  ): Promise<RecipientActionResponse> {
+    const [session] = await tx.$queryRawUnsafe<SessionProgress[]>(
+      `SELECT status, current_recipient_order, completed_recipients, total_recipients
+         FROM workflow_sessions WHERE id = $1::uuid`,
+      link.sessionId,
+    );
+    return {
+      recipientId,
+      status,
+      workflowStatus: session.status,
+      currentRecipientOrder: session.current_recipient_order,
+      completed: session.completed_recipients,
+      total: session.total_recipients,
+    };
+  }
+}
+
+/** A top-level merge of `patch` into `current`; a field set to null is removed. */
+export function mergeFormData(current: FormData, patch: FormData): FormData {
+  const merged: FormData = { ...(current ?? {}) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
