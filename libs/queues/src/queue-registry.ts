@@ -72,8 +72,8 @@ export interface JobsByQueue {
     // 'workflow-retention': SweepData;
   };
   [NOTIFICATIONS_QUEUE]: {
-    // 'recipient-notify': RecipientNotifyData;
-    // 'creator-notify': CreatorNotifyData;
+    'recipient-notify': RecipientNotifyData;
+    'creator-notify': CreatorNotifyData;
     // 'notification-send': NotificationSendData;
     // 'recipient-reminders': SweepData;
   };
