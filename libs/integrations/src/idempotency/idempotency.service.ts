@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AppConfig, AppError, KeyRing, toProblem, type FieldError } from '@itinera/platform';
+import { AppConfig, AppError, KeyRing, toProblem, type FieldError, type Principal } from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { IntegrationsErrorCode } from '../integrations.errors';
 import { requestHash } from './canonical-json';
@@ -34,6 +34,11 @@ export interface IdempotentResult<T> {
   body: T;
   /** True when the answer is the stored one of an earlier request (send `Idempotent-Replayed: true`). */
   replayed: boolean;
+}
+
+/** The owner of a principal's keys: the user or the API key (keys are never shared between credentials). */
+export function principalIdOf(principal: Principal): string {
+  return principal.kind === 'user' ? principal.userId : principal.apiKeyId;
 }
 
 interface KeyRow {

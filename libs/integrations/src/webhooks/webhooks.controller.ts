@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiKeyScopes,
@@ -20,6 +21,8 @@ import {
   WebhookDeliveryResponse,
   WebhookResponse,
 } from './dto/webhook.response';
+import { IdempotencyKeyHeader } from '../idempotency/idempotency-key.decorator';
+import { IdempotencyService, principalIdOf } from '../idempotency/idempotency.service';
 import { WebhooksService } from './webhooks.service';
 
 @ApiTags('webhooks')
@@ -27,7 +30,10 @@ import { WebhooksService } from './webhooks.service';
 @ApiKeyScopes('write')
 @Controller('webhooks')
 export class WebhooksController {
-  constructor(private readonly webhooks: WebhooksService) {}
+  constructor(
+    private readonly webhooks: WebhooksService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -37,8 +43,20 @@ export class WebhooksController {
       'The URL must be https and may not name a private, loopback or link-local host; names are checked again at every delivery.',
   })
   @ApiCreatedResponse({ type: CreatedWebhookResponse })
-  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWebhookDto): Promise<CreatedWebhookResponse> {
-    return this.webhooks.create(principal.tenantId!, body);
+  @IdempotencyKeyHeader()
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateWebhookDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CreatedWebhookResponse> {
+    const tenantId = principal.tenantId!;
+    const request = { tenantId, ownerId: principalIdOf(principal), operation: 'POST /webhooks', key, request: body };
+    const result = await this.idempotency.run(request, async () => ({
+      status: 201,
+      body: await this.webhooks.create(tenantId, body),
+    }));
+    return this.idempotency.respond(reply, result);
   }
 
   @Get()
