@@ -32,6 +32,7 @@ const SCENARIOS = [
   require('./scenarios/db-read'),
   require('./scenarios/tenant-read'),
   require('./scenarios/audit-write'),
+  require('./scenarios/recipient-link'),
 ];
 
 /**
