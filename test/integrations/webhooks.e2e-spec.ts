@@ -11,6 +11,7 @@ import {
   type TestTenant,
   type TestUser,
 } from '../support/identity-fixtures';
+import { createWorkflow } from '../support/workflow-fixtures';
 import { WebhookReceiver } from './webhook-receiver';
 
 /** Small numbers so retries, dead-lettering and disabling happen within a test. */
@@ -363,6 +364,30 @@ describe('webhooks', () => {
         attempts: 1,
         attemptLog: [{ attempt: 1, statusCode: 200 }],
       });
+    });
+
+    it('delivers the workflow.created event of a real POST /workflows', async () => {
+      const tenant = await newTenant();
+      const created = await subscribe(tenant, receiver.url('real-route'), ['workflow.created']);
+      const workflow = await createWorkflow(api, tenant.users.OWNER!);
+      const delivery = await waitForDelivery(created.id, 'SUCCEEDED');
+      const [request] = receiver.requestsTo('real-route');
+      expect(
+        verifyWebhookSignature(
+          created.secret.secret,
+          request.headers['itinera-signature'] as string,
+          request.headers['itinera-timestamp'] as string,
+          request.body,
+        ),
+      ).toBe(true);
+      expect(JSON.parse(request.body)).toMatchObject({
+        id: delivery.event_id,
+        type: 'workflow.created',
+        tenantId: tenant.id,
+        data: { workflowId: workflow.id },
+      });
+      // Ids and states only: no contact details of the recipients.
+      expect(request.body).not.toContain('@example.test');
     });
 
     it('retries a failing endpoint with backoff, dead-letters it, and redelivers on request', async () => {
