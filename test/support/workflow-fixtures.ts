@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { bearer } from './identity-fixtures';
+import { asOwner, bearer } from './identity-fixtures';
 
 /**
  * Workflows for e2e tests, made through POST /workflows. `auth` is a signed-in user (anything with
@@ -97,4 +97,25 @@ export function tokenOf(link: string): string {
   const match = /\/r\/([^/?#]+)$/.exec(link);
   if (!match) throw new Error(`not a recipient link: ${link}`);
   return match[1];
+}
+
+/**
+ * Sessions whose progress counters differ from their recipient rows (total, completed, and whose
+ * turn it is: the lowest order_index not COMPLETED, or total): the trigger's invariant. Empty when
+ * every counter equals the rows.
+ */
+export async function counterMismatches(): Promise<{ id: string }[]> {
+  return asOwner(async (c) => {
+    const { rows } = await c.query<{ id: string }>(
+      `SELECT s.id FROM workflow_sessions s
+         LEFT JOIN LATERAL (
+           SELECT count(*)::int AS total,
+                  (count(*) FILTER (WHERE r.status = 'COMPLETED'))::int AS completed,
+                  coalesce(min(r.order_index) FILTER (WHERE r.status <> 'COMPLETED'), count(*))::int AS current_order
+             FROM recipients r WHERE r.session_id = s.id) p ON true
+        WHERE (s.total_recipients, s.completed_recipients, s.current_recipient_order)
+              IS DISTINCT FROM (p.total, p.completed, p.current_order)`,
+    );
+    return rows;
+  });
 }

@@ -68,8 +68,8 @@ export interface JobsByQueue {
     'idempotency-purge': SweepData;
   };
   [WORKFLOWS_QUEUE]: {
-    // 'workflow-expiry': SweepData;
-    // 'workflow-retention': SweepData;
+    'workflow-expiry': SweepData;
+    'workflow-retention': SweepData;
   };
   [NOTIFICATIONS_QUEUE]: {
     'recipient-notify': RecipientNotifyData;
@@ -92,7 +92,7 @@ export type JobData<Q extends QueueName, J extends JobName<Q>> = JobsByQueue[Q][
 /** The same registry at run time: the relay refuses unknown names and the worker checks every name has a handler. */
 export const JOB_NAMES_BY_QUEUE: { [Q in QueueName]: JobName<Q>[] } = {
   [MAINTENANCE_QUEUE]: ['outbox-purge', 'idempotency-purge'],
-  [WORKFLOWS_QUEUE]: [/* 'workflow-expiry', 'workflow-retention' */],
+  [WORKFLOWS_QUEUE]: ['workflow-expiry', 'workflow-retention'],
   [NOTIFICATIONS_QUEUE]: [/* 'recipient-notify', 'creator-notify', 'notification-send', 'recipient-reminders' */],
   [ATTACHMENTS_QUEUE]: ['attachment-scan'],
   [WEBHOOKS_QUEUE]: ['webhook-delivery'],

@@ -1,0 +1,97 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, RequestContext } from '@itinera/platform';
+import { PrismaService, type Tx } from '@itinera/prisma';
+import { WebhookPublisher } from '@itinera/integrations';
+import { insertSessionAuditRows } from './session-audit.sql';
+
+/** What one expiry run did. */
+export interface ExpiryResult {
+  tenants: number;
+  sessions: number;
+  recipients: number;
+}
+
+/**
+ * Moves ACTIVE sessions past expires_at to EXPIRED, with their unfinished recipients, in bounded
+ * batches. Each batch is one transaction of set-based statements in the tenant's scope: the pick
+ * (`FOR UPDATE SKIP LOCKED`, so several workers share the work and a session locked by a recipient
+ * mid-completion waits for the next run), the sessions' update, the recipients' update, one audit
+ * row per session (INSERT … SELECT) and one webhook event per session. Rerunning it finds nothing
+ * left to do, so it is idempotent.
+ */
+@Injectable()
+export class WorkflowExpiryService {
+  private readonly logger = new Logger(WorkflowExpiryService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly config: AppConfig,
+    private readonly webhooks: WebhookPublisher,
+  ) {}
+
+  async run(): Promise<ExpiryResult> {
+    const batchSize = this.config.get('WORKFLOW_EXPIRY_BATCH_SIZE', { infer: true });
+    // Which tenants have overdue sessions: a SECURITY DEFINER lookup across tenants; the work
+    // itself runs inside each tenant's scope.
+    const tenants = await this.prisma.$queryRaw<{ tenant_id: string }[]>`
+      SELECT tenant_id FROM workflow_tenants_with_due_work('expiry', now())`;
+    const result: ExpiryResult = { tenants: tenants.length, sessions: 0, recipients: 0 };
+    for (const { tenant_id: tenantId } of tenants) {
+      await RequestContext.run({ ...currentContext(), tenantId }, async () => {
+        for (;;) {
+          const batch = await this.prisma.tenantTransaction((tx) => this.expireBatch(tx, batchSize), {
+            tenantId,
+            timeoutMs: 60_000,
+          });
+          result.sessions += batch.sessions;
+          result.recipients += batch.recipients;
+          // Fewer than a full batch: nothing left, or the rest is locked by someone else right now.
+          if (batch.sessions < batchSize) break;
+        }
+      });
+    }
+    if (result.sessions) this.logger.log(result, 'workflows expired');
+    return result;
+  }
+
+  /** One batch in `tx` (tenant-scoped); returns how many sessions and recipients it expired. */
+  async expireBatch(tx: Tx, batchSize: number): Promise<{ sessions: number; recipients: number }> {
+    const expired = await tx.$queryRawUnsafe<{ id: string }[]>(
+      `UPDATE workflow_sessions s SET status = 'EXPIRED', finished_at = now()
+        WHERE s.id IN (SELECT id FROM workflow_sessions
+                        WHERE tenant_id = app_current_tenant() AND status = 'ACTIVE' AND expires_at <= now()
+                        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+          AND s.status = 'ACTIVE'
+        RETURNING s.id`,
+      batchSize,
+    );
+    if (expired.length === 0) return { sessions: 0, recipients: 0 };
+    const ids = expired.map((row) => row.id);
+    // Unfinished recipients expire; every link ciphertext of the session goes (the links are dead).
+    const recipients = await tx.$executeRawUnsafe(
+      `UPDATE recipients
+          SET status = CASE WHEN status IN ('PENDING', 'ACCESSED', 'IN_PROGRESS') THEN 'EXPIRED'::"RecipientStatus" ELSE status END,
+              token_ciphertext = NULL
+        WHERE session_id = ANY ($1::uuid[])
+          AND (status IN ('PENDING', 'ACCESSED', 'IN_PROGRESS') OR token_ciphertext IS NOT NULL)`,
+      ids,
+    );
+    await insertSessionAuditRows(tx, ids, {
+      action: 'workflow.expired',
+      before: { status: 'ACTIVE' },
+      after: { status: 'EXPIRED' },
+    });
+    await this.webhooks.publishMany(
+      tx,
+      ids.map((workflowId) => ({ type: 'workflow.expired' as const, data: { workflowId, status: 'EXPIRED' } })),
+    );
+    return { sessions: ids.length, recipients };
+  }
+}
+
+function currentContext() {
+  return {
+    requestId: RequestContext.get('requestId'),
+    actor: RequestContext.get('actor'),
+  };
+}
