@@ -357,6 +357,49 @@ describe('recipient links', () => {
     });
   });
 
+  describe('Idempotency-Key on complete and decline', () => {
+    const post = (token: string, action: string, payload: object, key: string) =>
+      app.inject({ method: 'POST', url: `/r/${token}/${action}`, payload, headers: { 'idempotency-key': key } });
+
+    it('a repeated completion with the same key and body replays the first answer; another body is 422', async () => {
+      const w = await create();
+      const [t0] = tokens(w);
+      const first = await post(t0, 'complete', { formData: VALID_FORMS.PRESCRIBER }, 'complete-1');
+      expect(first.statusCode).toBe(200);
+      const again = await post(t0, 'complete', { formData: VALID_FORMS.PRESCRIBER }, 'complete-1');
+      expect(again.statusCode).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json()).toEqual(first.json());
+      const other = await post(
+        t0,
+        'complete',
+        { formData: { ...VALID_FORMS.PRESCRIBER, npi: '1234567893 ' } },
+        'complete-1',
+      );
+      expect(other.statusCode).toBe(422);
+      // Without the key, a second completion is the 409 it always was.
+      expect((await r.complete(t0, VALID_FORMS.PRESCRIBER)).statusCode).toBe(409);
+      const audits = (await auditActions(w.id)).filter((a) => a.action === 'recipient.completed');
+      expect(audits).toHaveLength(1);
+    });
+
+    it('a repeated decline with the same key replays it', async () => {
+      const w = await create();
+      const [t0] = tokens(w);
+      const first = await post(t0, 'decline', { reason: 'no' }, 'decline-1');
+      expect(first.statusCode).toBe(200);
+      // The session is cancelled: without a key the link is dead; with the key, the first answer.
+      const again = await post(t0, 'decline', { reason: 'no' }, 'decline-1');
+      expect(again.statusCode).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json()).toEqual(first.json());
+      expect((await r.decline(t0, 'no')).statusCode).toBe(404);
+      // A new key on a dead link is the same 404 as ever.
+      expect((await post(t0, 'decline', { reason: 'no' }, 'decline-2')).json().code).toBe('NOT_FOUND');
+      expect((await post(t0, 'decline', { reason: 'no' }, 'decline-2')).statusCode).toBe(404);
+    });
+  });
+
   describe('POST /r/:token/decline', () => {
     it('stops the session: recipient DECLINED, session CANCELLED, links dead, creator notified', async () => {
       const w = await create();

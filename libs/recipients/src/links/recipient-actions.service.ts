@@ -50,6 +50,7 @@ export class RecipientActionsService {
   /** PATCH /r/:token/draft: merges and validates as a draft; PENDING/ACCESSED → IN_PROGRESS. */
   async saveDraft(token: string, grant: string | undefined, patch: FormData): Promise<DraftSavedResponse> {
     const link = await this.actionableLink(token, grant);
+    if (FINISHED.includes(link.status)) throw recipientFinished(link.status);
     return this.prisma.tenantTransaction(async (tx) => {
       const recipient = await this.lockForAction(tx, link);
       const formData = mergeFormData(recipient.form_data, patch);
@@ -86,8 +87,9 @@ export class RecipientActionsService {
    * validated for the type. The trigger moves the counters; the session completes after the last
    * recipient, otherwise the next recipient is notified (outbox).
    */
-  async complete(token: string, grant: string | undefined, submitted: FormData): Promise<RecipientActionResponse> {
-    const link = await this.actionableLink(token, grant);
+  async complete(link: ResolvedLink, submitted: FormData): Promise<RecipientActionResponse> {
+    if (!link.live) throw linkNotFound();
+    if (FINISHED.includes(link.status)) throw recipientFinished(link.status);
     return this.prisma.tenantTransaction(async (tx) => {
       const recipient = await this.lockForAction(tx, link, true);
       const formData = mergeFormData(recipient.form_data, submitted);
@@ -142,8 +144,9 @@ export class RecipientActionsService {
   }
 
   /** POST /r/:token/decline: only the recipient whose turn it is; the session stops and the creator is told. */
-  async decline(token: string, grant: string | undefined, reason: string): Promise<RecipientActionResponse> {
-    const link = await this.actionableLink(token, grant);
+  async decline(link: ResolvedLink, reason: string): Promise<RecipientActionResponse> {
+    if (!link.live) throw linkNotFound();
+    if (FINISHED.includes(link.status)) throw recipientFinished(link.status);
     return this.prisma.tenantTransaction(async (tx) => {
       const recipient = await this.lockForAction(tx, link, true);
       await tx.$executeRawUnsafe(
@@ -175,12 +178,31 @@ export class RecipientActionsService {
     });
   }
 
-  /** The link, resolved; 403 when the recipient must verify and sent no live grant. */
-  private async actionableLink(token: string, grant: string | undefined): Promise<ResolvedLink> {
+  /**
+   * The link, resolved (its tenant and recipient set in the request context); 403 when the
+   * recipient must verify and sent no live grant. The actions then fail fast on what the lookup
+   * already shows (a finished recipient) and check everything again under their locks.
+   */
+  async actionableLink(token: string, grant: string | undefined): Promise<ResolvedLink> {
     const link = await this.resolver.resolve(token, grant);
     if (!link.verified) throw verificationRequired();
-    // Fail fast without a transaction on what the lookup already shows; re-checked under the locks.
-    if (FINISHED.includes(link.status)) throw recipientFinished(link.status);
+    return link;
+  }
+
+  /**
+   * For complete and decline, which take an Idempotency-Key: like `actionableLink`, but a dead link
+   * of a known recipient comes back too (with `live` false) so that a retry can be answered from
+   * the stored first answer; the action itself answers the dead link's 404.
+   */
+  async linkForIdempotentAction(
+    token: string,
+    grant: string | undefined,
+    key: string | undefined,
+  ): Promise<ResolvedLink> {
+    const link =
+      key === undefined ? await this.resolver.resolve(token, grant) : await this.resolver.lookup(token, grant);
+    if (!link) throw linkNotFound();
+    if (!link.verified) throw verificationRequired();
     return link;
   }
 

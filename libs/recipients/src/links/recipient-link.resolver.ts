@@ -51,6 +51,11 @@ export interface ResolvedLink {
     completed: number;
   };
   attachments: LinkAttachment[];
+  /**
+   * The link still leads somewhere: the session is ACTIVE and unexpired, or COMPLETED (read-only),
+   * and not purged. `resolve` only ever returns live links.
+   */
+  live: boolean;
 }
 
 interface LookupRow {
@@ -76,6 +81,7 @@ interface LookupRow {
   total_recipients: number;
   completed_recipients: number;
   attachments: Array<Omit<LinkAttachment, 'fileSize'> & { fileSize: number | string }>;
+  live: boolean;
 }
 
 /** The statement, prepared once per connection (named). */
@@ -93,6 +99,17 @@ export class RecipientLinkResolver {
   constructor(private readonly prisma: PrismaService) {}
 
   async resolve(token: string, verificationGrant?: string): Promise<ResolvedLink> {
+    const link = await this.lookup(token, verificationGrant);
+    if (!link?.live) throw linkNotFound();
+    return link;
+  }
+
+  /**
+   * The link's recipient even when the link is dead (`live` false), or null when the token is
+   * unknown or malformed; for replaying an idempotent action that killed its own link (a decline).
+   * Anything else must use `resolve`.
+   */
+  async lookup(token: string, verificationGrant?: string): Promise<ResolvedLink | null> {
     const candidate = typeof token === 'string' ? token.slice(0, MAX_HASHED_LENGTH) : '';
     const grant = typeof verificationGrant === 'string' && verificationGrant ? verificationGrant : undefined;
     const tokenHash = sha256(candidate);
@@ -101,7 +118,7 @@ export class RecipientLinkResolver {
       values: [tokenHash, grant ? sha256(grant.slice(0, MAX_HASHED_LENGTH)) : null],
     });
     const row = rows[0];
-    if (!row || !LINK_TOKEN_PATTERN.test(candidate) || candidate !== token) throw linkNotFound();
+    if (!row || !LINK_TOKEN_PATTERN.test(candidate) || candidate !== token) return null;
     RequestContext.set('tenantId', row.tenant_id);
     RequestContext.set('actor', { type: 'RECIPIENT_LINK', id: row.recipient_id });
     return toResolvedLink(row, tokenHash);
@@ -136,5 +153,6 @@ function toResolvedLink(row: LookupRow, tokenHash: Buffer): ResolvedLink {
       completed: row.completed_recipients,
     },
     attachments: row.attachments.map((a) => ({ ...a, fileSize: Number(a.fileSize) })),
+    live: row.live,
   };
 }

@@ -1,4 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { IdempotencyKeyHeader, IdempotencyService } from '@itinera/integrations';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, Public } from '@itinera/platform';
 import { CompleteRecipientDto, DeclineRecipientDto, SaveDraftDto } from './dto/recipient-link.dto';
@@ -28,6 +30,7 @@ export class RecipientLinksController {
   constructor(
     private readonly views: RecipientLinkViewService,
     private readonly actions: RecipientActionsService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Get()
@@ -84,12 +87,20 @@ export class RecipientLinksController {
     404: DEAD_LINK,
     409: 'Already completed or declined, or not your turn',
   })
-  complete(
+  @IdempotencyKeyHeader()
+  async complete(
     @Param('token') token: string,
     @Body() body: CompleteRecipientDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Headers(LINK_VERIFICATION_HEADER) grant?: string,
+    @Headers('idempotency-key') key?: string,
   ): Promise<RecipientActionResponse> {
-    return this.actions.complete(token, grant, body.formData);
+    const link = await this.actions.linkForIdempotentAction(token, grant, key);
+    const result = await this.idempotency.run(
+      { tenantId: link.tenantId, ownerId: link.recipientId, operation: 'POST /r/:token/complete', key, request: body },
+      async () => ({ status: 200, body: await this.actions.complete(link, body.formData) }),
+    );
+    return this.idempotency.respond(reply, result);
   }
 
   @Post('decline')
@@ -107,11 +118,19 @@ export class RecipientLinksController {
     404: DEAD_LINK,
     409: 'Already completed or declined, or not your turn',
   })
-  decline(
+  @IdempotencyKeyHeader()
+  async decline(
     @Param('token') token: string,
     @Body() body: DeclineRecipientDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Headers(LINK_VERIFICATION_HEADER) grant?: string,
+    @Headers('idempotency-key') key?: string,
   ): Promise<RecipientActionResponse> {
-    return this.actions.decline(token, grant, body.reason);
+    const link = await this.actions.linkForIdempotentAction(token, grant, key);
+    const result = await this.idempotency.run(
+      { tenantId: link.tenantId, ownerId: link.recipientId, operation: 'POST /r/:token/decline', key, request: body },
+      async () => ({ status: 200, body: await this.actions.decline(link, body.reason) }),
+    );
+    return this.idempotency.respond(reply, result);
   }
 }

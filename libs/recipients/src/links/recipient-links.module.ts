@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@itinera/audit';
-import { WorkflowSessionsModule } from '@itinera/workflows';
+import { AttachmentsModule, WorkflowSessionsModule } from '@itinera/workflows';
 import { RecipientFormValidator } from '../forms/recipient-form.validator';
 import { RecipientVerificationController } from '../verification/recipient-verification.controller';
 import { RecipientVerificationService } from '../verification/recipient-verification.service';
+import { LinkAttachmentsController } from './link-attachments.controller';
 import { LinkRateLimitSetting } from './link-rate-limit';
 import { RecipientActionsService } from './recipient-actions.service';
 import { RecipientLinkResolver } from './recipient-link.resolver';
@@ -12,8 +13,8 @@ import { RecipientLinksController } from './recipient-links.controller';
 
 /** The public link routes under /r/:token: view, draft, complete, decline, verification, uploads. */
 @Module({
-  imports: [AuditModule, WorkflowSessionsModule],
-  controllers: [RecipientLinksController, RecipientVerificationController],
+  imports: [AuditModule, WorkflowSessionsModule, AttachmentsModule],
+  controllers: [RecipientLinksController, RecipientVerificationController, LinkAttachmentsController],
   providers: [
     LinkRateLimitSetting,
     RecipientActionsService,
