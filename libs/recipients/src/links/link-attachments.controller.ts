@@ -27,7 +27,10 @@ import { LinkRateLimit } from './link-rate-limit';
 import { notYourTurn, recipientFinished, verificationRequired } from './recipient-link.errors';
 import { LINK_VERIFICATION_HEADER, RecipientLinkResolver, type ResolvedLink } from './recipient-link.resolver';
 
-const TOKEN_PARAM = ApiParam({ name: 'token', description: 'The secret link token (32 lower-case Base32 characters).' });
+const TOKEN_PARAM = ApiParam({
+  name: 'token',
+  description: 'The secret link token (32 lower-case Base32 characters).',
+});
 const GRANT_HEADER = ApiHeader({
   name: LINK_VERIFICATION_HEADER,
   required: false,
@@ -114,7 +117,10 @@ export class LinkAttachmentsController {
     @Headers(LINK_VERIFICATION_HEADER) grant?: string,
   ): Promise<FastifyReply> {
     const link = await this.verifiedLink(token, grant);
-    return sendAttachmentContent(reply, await this.attachments.download(link.sessionId, attachmentId, link.recipientId));
+    return sendAttachmentContent(
+      reply,
+      await this.attachments.download(link.sessionId, attachmentId, link.recipientId),
+    );
   }
 
   /** The live link (else the one 404), verified when its recipient must verify (else 403). */

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { AuditService } from '@itinera/audit';
+import { IdempotencyService, type IdempotentResult } from '@itinera/integrations';
 import { AppConfig, AppError, StorageService } from '@itinera/platform';
 import { PrismaService, type Tx } from '@itinera/prisma';
 import { ATTACHMENTS_QUEUE, OutboxService } from '@itinera/queues';
@@ -31,6 +32,16 @@ export interface UploadTarget {
     /** SHA-256 of the link's token: a resend or reassignment that replaced it meanwhile refuses the upload. */
     tokenHash: Buffer;
   };
+}
+
+/** A file received into storage, not yet recorded. */
+interface ReceivedFile {
+  attachmentId: string;
+  key: string;
+  fileName: string;
+  fileType: string;
+  size: number;
+  checksum: Buffer;
 }
 
 interface SessionState {
@@ -66,6 +77,7 @@ export class AttachmentUploadService {
     private readonly storage: StorageService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly idempotency: IdempotencyService,
     config: AppConfig,
   ) {
     this.allowedTypes = config
@@ -76,7 +88,45 @@ export class AttachmentUploadService {
     this.maxBytes = config.get('ATTACHMENT_MAX_BYTES', { infer: true });
   }
 
-  async upload(request: FastifyRequest, target: UploadTarget): Promise<AttachmentResponse> {
+  /**
+   * The whole upload. With an Idempotency-Key, a repeat with the same file (by checksum), name, type
+   * and session returns the first answer and keeps nothing of the repeat; the same key with another
+   * file is 422. The key is claimed only once the file is received, since its checksum identifies it.
+   */
+  async upload(
+    request: FastifyRequest,
+    target: UploadTarget,
+    idempotencyKey?: string,
+  ): Promise<IdempotentResult<AttachmentResponse>> {
+    const file = await this.receive(request, target);
+    try {
+      const result = await this.idempotency.run(
+        {
+          tenantId: target.tenantId,
+          ownerId: target.recipient?.id ?? target.uploadedById ?? target.sessionId,
+          operation: target.recipient ? 'POST /r/:token/attachments' : 'POST /workflows/:id/attachments',
+          key: idempotencyKey,
+          request: {
+            sessionId: target.sessionId,
+            fileName: file.fileName,
+            fileType: file.fileType,
+            size: file.size,
+            checksum: file.checksum.toString('hex'),
+          },
+        },
+        async () => ({ status: 201, body: await this.record(file, target) }),
+      );
+      // A replay answers with the first upload's attachment; this copy of the bytes is not needed.
+      if (result.replayed) await this.discardStored(file.key);
+      return result;
+    } catch (error) {
+      await this.discardStored(file.key);
+      throw error;
+    }
+  }
+
+  /** Streams the multipart file into storage through the inspector; nothing is left stored when it fails. */
+  private async receive(request: FastifyRequest, target: UploadTarget): Promise<ReceivedFile> {
     if (!request.isMultipart()) throw notMultipart();
     // Refuse before reading the body when the session cannot take it anyway.
     await this.prisma.tenantTransaction((tx) => this.assertOpen(tx, target, false), { tenantId: target.tenantId });
@@ -98,48 +148,59 @@ export class AttachmentUploadService {
       part.file.once('limit', () => inspector.destroy(fileTooLarge(this.maxBytes)));
       await settleBoth(pipeline(part.file, inspector), this.storage.put(key, inspector, { contentType: fileType }));
       if (part.file.truncated) throw fileTooLarge(this.maxBytes);
-
-      const row = await this.prisma.tenantTransaction(
-        async (tx) => {
-          await this.assertOpen(tx, target, true);
-          const created = await tx.attachment.create({
-            data: {
-              id: attachmentId,
-              tenantId: target.tenantId,
-              sessionId: target.sessionId,
-              recipientId: target.recipient?.id ?? null,
-              uploadedById: target.uploadedById ?? null,
-              fileName,
-              fileType,
-              fileSize: BigInt(inspector.size),
-              storageKey: key,
-              storageBucket: this.storage.bucket,
-              checksum: new Uint8Array(inspector.checksum),
-            },
-          });
-          await this.audit.record(tx, {
-            action: 'attachment.uploaded',
-            resourceType: 'workflow',
-            resourceId: target.sessionId,
-            after: summaryOf(toAttachmentResponse(created)),
-            metadata: { attachmentId, ...(target.recipient ? { recipientId: target.recipient.id } : {}) },
-          });
-          await this.outbox.enqueue(tx, {
-            queue: ATTACHMENTS_QUEUE,
-            job: 'attachment-scan',
-            data: { tenantId: target.tenantId, attachmentId },
-          });
-          return created;
-        },
-        { tenantId: target.tenantId },
-      );
-      return toAttachmentResponse(row);
+      return { attachmentId, key, fileName, fileType, size: inspector.size, checksum: inspector.checksum };
     } catch (error) {
-      await this.storage.delete(key).catch((e: unknown) => {
-        this.logger.error({ err: e, key }, 'could not delete the object of a refused upload');
-      });
+      await this.discardStored(key);
       throw error;
     }
+  }
+
+  /** The row, its audit entry and the scan job, in one transaction that re-checks the session under a lock. */
+  private async record(file: ReceivedFile, target: UploadTarget): Promise<AttachmentResponse> {
+    const row = await this.prisma.tenantTransaction(
+      async (tx) => {
+        await this.assertOpen(tx, target, true);
+        const created = await tx.attachment.create({
+          data: {
+            id: file.attachmentId,
+            tenantId: target.tenantId,
+            sessionId: target.sessionId,
+            recipientId: target.recipient?.id ?? null,
+            uploadedById: target.uploadedById ?? null,
+            fileName: file.fileName,
+            fileType: file.fileType,
+            fileSize: BigInt(file.size),
+            storageKey: file.key,
+            storageBucket: this.storage.bucket,
+            checksum: new Uint8Array(file.checksum),
+          },
+        });
+        await this.audit.record(tx, {
+          action: 'attachment.uploaded',
+          resourceType: 'workflow',
+          resourceId: target.sessionId,
+          after: summaryOf(toAttachmentResponse(created)),
+          metadata: {
+            attachmentId: file.attachmentId,
+            ...(target.recipient ? { recipientId: target.recipient.id } : {}),
+          },
+        });
+        await this.outbox.enqueue(tx, {
+          queue: ATTACHMENTS_QUEUE,
+          job: 'attachment-scan',
+          data: { tenantId: target.tenantId, attachmentId: file.attachmentId },
+        });
+        return created;
+      },
+      { tenantId: target.tenantId },
+    );
+    return toAttachmentResponse(row);
+  }
+
+  private async discardStored(key: string): Promise<void> {
+    await this.storage.delete(key).catch((e: unknown) => {
+      this.logger.error({ err: e, key }, 'could not delete the object of a refused upload');
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -20,6 +20,7 @@ import {
   type Page,
   type Principal,
 } from '@itinera/platform';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKeyHeader, IdempotencyService } from '@itinera/integrations';
 import { creatorOf, WorkflowAccess } from '../../sessions/workflow-access.service';
 import { AttachmentUploadService } from '../attachment-upload.service';
 import { AttachmentsService } from '../attachments.service';
@@ -37,6 +38,7 @@ export class AttachmentsController {
     private readonly access: WorkflowAccess,
     private readonly uploads: AttachmentUploadService,
     private readonly attachments: AttachmentsService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Post()
@@ -53,17 +55,21 @@ export class AttachmentsController {
   @ApiBody(UPLOAD_BODY)
   @ApiCreatedResponse({ type: AttachmentResponse })
   @ApiProblems({ ...UPLOAD_PROBLEMS, 403: 'Neither the creator nor a tenant admin', 404: 'No such workflow' })
+  @IdempotencyKeyHeader()
   async upload(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuidParam('id')) id: string,
     @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey?: string,
   ): Promise<AttachmentResponse> {
     const session = await this.access.assertCanManage(principal, id);
-    return this.uploads.upload(request, {
-      tenantId: session.tenantId,
-      sessionId: session.id,
-      uploadedById: creatorOf(principal).creatorId,
-    });
+    const result = await this.uploads.upload(
+      request,
+      { tenantId: session.tenantId, sessionId: session.id, uploadedById: creatorOf(principal).creatorId },
+      idempotencyKey,
+    );
+    return this.idempotency.respond(reply, result);
   }
 
   @Get()
