@@ -33,6 +33,7 @@ const SCENARIOS = [
   require('./scenarios/tenant-read'),
   require('./scenarios/audit-write'),
   require('./scenarios/recipient-link'),
+  require('./scenarios/workflow-list'),
 ];
 
 /**
