@@ -93,7 +93,7 @@ export class RecipientLinksController {
     @Body() body: CompleteRecipientDto,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Headers(LINK_VERIFICATION_HEADER) grant?: string,
-    @Headers('idempotency-key') key?: string,
+    @Headers('Idempotency-Key') key?: string,
   ): Promise<RecipientActionResponse> {
     const link = await this.actions.linkForIdempotentAction(token, grant, key);
     const result = await this.idempotency.run(
@@ -124,7 +124,7 @@ export class RecipientLinksController {
     @Body() body: DeclineRecipientDto,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Headers(LINK_VERIFICATION_HEADER) grant?: string,
-    @Headers('idempotency-key') key?: string,
+    @Headers('Idempotency-Key') key?: string,
   ): Promise<RecipientActionResponse> {
     const link = await this.actions.linkForIdempotentAction(token, grant, key);
     const result = await this.idempotency.run(
