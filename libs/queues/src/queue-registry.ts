@@ -74,8 +74,8 @@ export interface JobsByQueue {
   [NOTIFICATIONS_QUEUE]: {
     'recipient-notify': RecipientNotifyData;
     'creator-notify': CreatorNotifyData;
-    // 'notification-send': NotificationSendData;
-    // 'recipient-reminders': SweepData;
+    'notification-send': NotificationSendData;
+    'recipient-reminders': SweepData;
   };
   [ATTACHMENTS_QUEUE]: {
     'attachment-scan': AttachmentScanData;
@@ -93,7 +93,7 @@ export type JobData<Q extends QueueName, J extends JobName<Q>> = JobsByQueue[Q][
 export const JOB_NAMES_BY_QUEUE: { [Q in QueueName]: JobName<Q>[] } = {
   [MAINTENANCE_QUEUE]: ['outbox-purge', 'idempotency-purge'],
   [WORKFLOWS_QUEUE]: ['workflow-expiry', 'workflow-retention'],
-  [NOTIFICATIONS_QUEUE]: [/* 'recipient-notify', 'creator-notify', 'notification-send', 'recipient-reminders' */],
+  [NOTIFICATIONS_QUEUE]: ['recipient-notify', 'creator-notify', 'notification-send', 'recipient-reminders'],
   [ATTACHMENTS_QUEUE]: ['attachment-scan'],
   [WEBHOOKS_QUEUE]: ['webhook-delivery'],
 };
