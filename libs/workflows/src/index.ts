@@ -16,3 +16,4 @@ export * from './attachments/scan/attachment-scan.service';
 export * from './jobs/workflow-jobs.module';
 export * from './jobs/workflow-expiry.service';
 export * from './jobs/workflow-retention.service';
+export * from './attachments/scan/attachment-scan.processor';

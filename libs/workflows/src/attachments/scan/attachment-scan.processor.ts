@@ -8,8 +8,17 @@ import { AttachmentScanService, type ScanOutcome } from './attachment-scan.servi
 export class AttachmentScanProcessor {
   constructor(private readonly scans: AttachmentScanService) {}
 
+  /** Retries with backoff (clamd may be briefly away); the last failed attempt marks the attachment FAILED. */
   @Process('attachment-scan')
   scan(job: Job<AttachmentScanData>): Promise<{ outcome: ScanOutcome }> {
-    return inJobContext(job, async () => ({ outcome: await this.scans.scan(job.data.attachmentId) }));
+    return inJobContext(job, async () => {
+      try {
+        return { outcome: await this.scans.scan(job.data.attachmentId) };
+      } catch (error) {
+        if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        return { outcome: await this.scans.markFailed(job.data.attachmentId, reason) };
+      }
+    });
   }
 }

@@ -5,7 +5,7 @@ import { StorageService } from '@itinera/platform';
 import { PrismaService } from '@itinera/prisma';
 import { ATTACHMENT_SCANNER, type AttachmentScanner } from './attachment-scanner';
 
-export type ScanOutcome = 'CLEAN' | 'INFECTED' | 'skipped';
+export type ScanOutcome = 'CLEAN' | 'INFECTED' | 'FAILED' | 'skipped';
 
 /**
  * The `attachment-scan` job's work: scan one PENDING attachment's stored content and record CLEAN
@@ -41,10 +41,43 @@ export class AttachmentScanService {
     // Outside any transaction: a scan reads the whole object and may take a while (clamd).
     const verdict = await this.scanner.scan(await this.storage.get(attachment.storageKey));
     const scanStatus = verdict.infected ? 'INFECTED' : 'CLEAN';
-    const recorded = await this.prisma.tenantTransaction(async (tx) => {
+    const recorded = await this.record(attachment, scanStatus, verdict.infected ? verdict.signature : null);
+    if (!recorded) return 'skipped';
+    if (verdict.infected) {
+      await this.storage.delete(attachment.storageKey);
+      this.logger.warn({ attachmentId, signature: verdict.signature }, 'infected attachment deleted');
+    } else {
+      this.logger.log({ attachmentId }, 'attachment scanned clean');
+    }
+    return scanStatus;
+  }
+
+  /**
+   * After the job's last attempt failed (clamd unreachable, the object unreadable): FAILED, with the
+   * reason, so the attachment stops waiting; it is never downloadable. Idempotent like `scan`.
+   */
+  async markFailed(attachmentId: string, reason: string): Promise<ScanOutcome> {
+    const attachment = await this.prisma.scoped.attachment.findUnique({
+      where: { id: attachmentId },
+      select: { id: true, sessionId: true, recipientId: true },
+    });
+    if (!attachment) return 'skipped';
+    const recorded = await this.record(attachment, 'FAILED', `scan failed: ${reason}`.slice(0, 500));
+    if (recorded) this.logger.error({ attachmentId, reason }, 'attachment scan failed after every attempt');
+    return recorded ? 'FAILED' : 'skipped';
+  }
+
+  /** PENDING → `scanStatus` with its audit entry and webhook, in one transaction; false when no longer PENDING. */
+  private record(
+    attachment: { id: string; sessionId: string; recipientId: string | null },
+    scanStatus: 'CLEAN' | 'INFECTED' | 'FAILED',
+    scanDetail: string | null,
+  ): Promise<boolean> {
+    const attachmentId = attachment.id;
+    return this.prisma.tenantTransaction(async (tx) => {
       const { count } = await tx.attachment.updateMany({
         where: { id: attachmentId, scanStatus: 'PENDING' },
-        data: { scanStatus, scanDetail: verdict.infected ? verdict.signature : null, scannedAt: new Date() },
+        data: { scanStatus, scanDetail, scannedAt: new Date() },
       });
       if (count === 0) return false;
       await this.audit.record(tx, {
@@ -55,7 +88,7 @@ export class AttachmentScanService {
           attachmentId,
           scanStatus,
           scanner: this.scanner.name,
-          ...(verdict.infected ? { signature: verdict.signature } : {}),
+          ...(scanStatus === 'INFECTED' && scanDetail ? { signature: scanDetail } : {}),
         },
       });
       await this.webhooks.publish(tx, {
@@ -69,13 +102,5 @@ export class AttachmentScanService {
       });
       return true;
     });
-    if (!recorded) return 'skipped';
-    if (verdict.infected) {
-      await this.storage.delete(attachment.storageKey);
-      this.logger.warn({ attachmentId, signature: verdict.signature }, 'infected attachment deleted');
-    } else {
-      this.logger.log({ attachmentId }, 'attachment scanned clean');
-    }
-    return scanStatus;
   }
 }
