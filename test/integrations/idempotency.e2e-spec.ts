@@ -9,7 +9,7 @@ import { asOwner, bearer, createPlatformAdmin, createTenant, type TestTenant } f
 
 const countSubscriptions = (tenantId: string) =>
   asOwner(
-    async (c) => (await c.query('SELECT 1 FROM webhook_subscriptions WHERE tenant_id = $1', [tenantId])).rowCount,
+    async (c) => (await c.query('SELECT 1 FROM webhook_subscriptions WHERE tenant_id = $1', [tenantId])).rowCount ?? 0,
   );
 
 describe('idempotency keys', () => {

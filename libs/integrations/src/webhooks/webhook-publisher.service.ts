@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppConfig } from '@itinera/platform';
+import { AppConfig, RequestContext } from '@itinera/platform';
 import type { Tx } from '@itinera/prisma';
-import { OutboxService, WEBHOOKS_QUEUE } from '@itinera/queues';
+import { WEBHOOKS_QUEUE, type JobName } from '@itinera/queues';
 import type { WebhookEventInput } from './webhook-events';
 
 /**
@@ -12,15 +12,14 @@ import type { WebhookEventInput } from './webhook-events';
  *
  * The first statement asks which event types the tenant subscribes to at all (an index range of
  * its few subscription rows), so a tenant without subscriptions pays one cheap query however many
- * events a job publishes. Deliveries are then made in one INSERT … SELECT: one event id per event,
- * shared by every subscription it goes to; the payload is `{ id, type, occurredAt, tenantId, data }`.
+ * events a job publishes. Deliveries and their outbox messages are then made in one statement: one
+ * event id per event, shared by every subscription it goes to; the payload is
+ * `{ id, type, occurredAt, tenantId, data }`; each delivery's job is `webhook-delivery` with
+ * WebhookDeliveryData and WEBHOOK_MAX_ATTEMPTS attempts.
  */
 @Injectable()
 export class WebhookPublisher {
-  constructor(
-    private readonly outbox: OutboxService,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly config: AppConfig) {}
 
   /** One event. */
   async publish(tx: Tx, event: WebhookEventInput): Promise<void> {
@@ -39,32 +38,36 @@ export class WebhookPublisher {
     const wanted = events.filter((e) => types.has(e.type));
     if (wanted.length === 0) return;
 
-    const occurredAt = new Date().toISOString();
-    const rows = await tx.$queryRawUnsafe<{ id: string; tenant_id: string }[]>(
+    // Deliveries and their outbox messages in one statement: the expiry job may publish 100,000
+    // events in one transaction, and row-by-row outbox inserts (Prisma createMany) took ~1.3 ms per
+    // row (measured: 20,000 in 27 s), far past a transaction's time limit. The outbox rows are the
+    // ones OutboxService.enqueue writes: job data { tenantId, deliveryId, requestId }, options { attempts }.
+    const job: JobName<typeof WEBHOOKS_QUEUE> = 'webhook-delivery';
+    const requestId = RequestContext.get('requestId');
+    const attempts = this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true });
+    await tx.$executeRawUnsafe(
       `WITH events AS (
          SELECT (e->>'id')::uuid AS event_id, e->>'type' AS event_type, e->'data' AS data
-           FROM jsonb_array_elements($1::jsonb) e)
-       INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_id, event_type, payload)
-       SELECT s.tenant_id, s.id, e.event_id, e.event_type,
-              jsonb_build_object('id', e.event_id, 'type', e.event_type, 'occurredAt', $2::text,
-                                 'tenantId', s.tenant_id, 'data', e.data)
-         FROM events e
-         JOIN webhook_subscriptions s
-           ON s.tenant_id = app_current_tenant() AND s.active AND e.event_type = ANY (s.event_types)
-       RETURNING id, tenant_id`,
+           FROM jsonb_array_elements($1::jsonb) e),
+       deliveries AS (
+         INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_id, event_type, payload)
+         SELECT s.tenant_id, s.id, e.event_id, e.event_type,
+                jsonb_build_object('id', e.event_id, 'type', e.event_type, 'occurredAt', $2::text,
+                                   'tenantId', s.tenant_id, 'data', e.data)
+           FROM events e
+           JOIN webhook_subscriptions s
+             ON s.tenant_id = app_current_tenant() AND s.active AND e.event_type = ANY (s.event_types)
+         RETURNING id, tenant_id)
+       INSERT INTO outbox_messages (queue, job_name, payload, options, tenant_id, request_id)
+       SELECT $3, $4, jsonb_strip_nulls(jsonb_build_object('tenantId', d.tenant_id, 'deliveryId', d.id, 'requestId', $5::text)),
+              jsonb_build_object('attempts', $6::int), d.tenant_id, $5::text
+         FROM deliveries d`,
       JSON.stringify(wanted.map((e) => ({ id: randomUUID(), type: e.type, data: e.data ?? {} }))),
-      occurredAt,
-    );
-    if (rows.length === 0) return;
-    const attempts = this.config.get('WEBHOOK_MAX_ATTEMPTS', { infer: true });
-    await this.outbox.enqueueMany(
-      tx,
-      rows.map((row) => ({
-        queue: WEBHOOKS_QUEUE,
-        job: 'webhook-delivery' as const,
-        data: { tenantId: row.tenant_id, deliveryId: row.id },
-        attempts,
-      })),
+      new Date().toISOString(),
+      WEBHOOKS_QUEUE,
+      job,
+      requestId ?? null,
+      attempts,
     );
   }
 }
