@@ -34,6 +34,7 @@ const SCENARIOS = [
   require('./scenarios/audit-write'),
   require('./scenarios/recipient-link'),
   require('./scenarios/workflow-list'),
+  require('./scenarios/expiry'),
 ];
 
 /**
