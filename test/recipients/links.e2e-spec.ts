@@ -437,3 +437,20 @@ describe('recipient links', () => {
     });
   });
 });
+
+describe('recipient link rate limit', () => {
+  let app: NestFastifyApplication;
+  beforeAll(async () => {
+    app = await startApi({ LINK_RATE_LIMIT_MAX: '3' });
+  });
+  afterAll(() => app.close());
+
+  it('refuses more than LINK_RATE_LIMIT_MAX link requests a minute from one IP with a 429 problem', async () => {
+    const token = newLinkToken().token;
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await app.inject({ method: 'GET', url: `/r/${token}` }));
+    expect(answers.map((a) => a.statusCode)).toEqual([404, 404, 404, 429]);
+    expect(answers[3].json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(answers[3].headers['retry-after']).toBeDefined();
+  });
+});
