@@ -202,7 +202,8 @@ export class RecipientActionsService {
     const link =
       key === undefined ? await this.resolver.resolve(token, grant) : await this.resolver.lookup(token, grant);
     if (!link) throw linkNotFound();
-    if (!link.verified) throw verificationRequired();
+    // A dead link says nothing more about itself than an unknown one.
+    if (!link.verified) throw link.live ? verificationRequired() : linkNotFound();
     return link;
   }
 
