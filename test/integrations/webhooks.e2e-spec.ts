@@ -489,14 +489,16 @@ describe('webhooks', () => {
     });
     afterAll(() => worker.close());
 
-    it('refuses to connect to a loopback address and dead-letters the delivery', async () => {
+    it('refuses to connect to a loopback address, or to use http, and dead-letters the delivery', async () => {
       const tenant = await newTenant();
       // Created while allowed (the permissive API); the worker checks again at delivery.
-      const created = await subscribe(tenant, receiver.url('private'));
+      const loopback = await subscribe(tenant, receiver.url('private').replace('http:', 'https:'));
+      const plain = await subscribe(tenant, 'http://hooks.example.com/plain');
       await publish(tenant.id, [{ type: 'workflow.created', data: {} }]);
-      const dead = await waitForDelivery(created.id, 'DEAD');
+      const dead = await waitForDelivery(loopback.id, 'DEAD');
       expect(dead.last_error).toMatch(/private address 127\.0\.0\.1/);
       expect(receiver.requestsTo('private')).toHaveLength(0);
+      expect((await waitForDelivery(plain.id, 'DEAD')).last_error).toMatch(/https is required/);
     });
   });
 });

@@ -69,6 +69,10 @@ export async function postWebhook(request: WebhookRequest): Promise<WebhookRespo
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), request.timeoutMs);
   try {
+    // A subscription made while http was allowed is not delivered over http once it is not.
+    if (url.protocol !== 'https:' && !(request.allowPrivateTargets && url.protocol === 'http:')) {
+      throw new Error(`refused to deliver over ${url.protocol.replace(':', '')}: https is required`);
+    }
     const target = await Promise.race([
       resolveTarget(url.hostname, request.allowPrivateTargets),
       new Promise<never>((_, reject) =>
