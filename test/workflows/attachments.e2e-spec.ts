@@ -300,6 +300,33 @@ describe('workflow attachments', () => {
       expect(response.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     });
 
+    it('answers 422, 413 and 415 over a real connection while the body is still arriving', async () => {
+      // inject() hands over the whole body at once; a socket delivers it in pieces while the
+      // refusal (bad signature in the first bytes, or the size limit) is already decided.
+      await api.listen({ port: 0, host: '127.0.0.1' });
+      const base = api.getHttpAdapter().getInstance().listeningOrigin;
+      const send = (name: string, type: string, data: Buffer) => {
+        const form = new FormData();
+        form.append('file', new Blob([data], { type }), name);
+        return fetch(`${base}/workflows/${workflow.id}/attachments`, { method: 'POST', body: form, headers: owner });
+      };
+      try {
+        const mismatch = await send('fake.pdf', 'application/pdf', Buffer.alloc(MAX_BYTES - 100, 'z'));
+        expect(mismatch.status).toBe(422);
+        const big = await send(
+          'big.pdf',
+          'application/pdf',
+          Buffer.concat([SAMPLE_FILES.pdf, Buffer.alloc(4 * MAX_BYTES)]),
+        );
+        expect(big.status).toBe(413);
+        expect((await big.json()).code).toBe('PAYLOAD_TOO_LARGE');
+        const disallowed = await send('a.zip', 'application/zip', Buffer.alloc(MAX_BYTES * 2));
+        expect(disallowed.status).toBe(415);
+      } finally {
+        await api.getHttpAdapter().getInstance().server.close();
+      }
+    });
+
     it('refuses a body that is not multipart with 415', async () => {
       const json = await api.inject({
         method: 'POST',
