@@ -4,7 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { FileNotificationDriver, type FileNotificationRecord } from './file-notification.driver';
+import { LogNotificationDriver } from './log-notification.driver';
 import { maskAddress } from './mask-address';
 import { notificationTransportFor } from './notifications.module';
 import type { AppConfig } from '../config/app-config.module';
@@ -299,5 +301,25 @@ describe('notificationTransportFor', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('LogNotificationDriver', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('logs the channel, the masked address and the subject, never the body', async () => {
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const secret = 'https://x/r/abcdefghijklmnopqrstuvwxyz234567';
+    const receipt = await new LogNotificationDriver().send({
+      ...email(`open ${secret}`),
+      html: `<a href="${secret}">x</a>`,
+    });
+    expect(log).toHaveBeenCalledTimes(1);
+    const logged = JSON.stringify(log.mock.calls[0]);
+    expect(logged).not.toContain(secret);
+    expect(logged).not.toContain('ann@example.com');
+    expect(logged).toContain('a***@example.com');
+    expect(logged).toContain('A document for you');
+    expect(logged).toContain(receipt.providerMessageId);
   });
 });
