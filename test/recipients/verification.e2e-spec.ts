@@ -146,6 +146,26 @@ describe('recipient verification', () => {
     );
   });
 
+  it('a dead link of a recipient that must verify is the plain 404, with or without an Idempotency-Key', async () => {
+    const w = await createPatient();
+    const token = tokenOf(w.recipients[0].link);
+    await asOwner((c) =>
+      c.query(`UPDATE workflow_sessions SET status = 'CANCELLED', finished_at = now() WHERE id = $1`, [w.id]),
+    );
+    for (const headers of [{}, { 'idempotency-key': 'k-1' }]) {
+      const answer = await app.inject({
+        method: 'POST',
+        url: `/r/${token}/decline`,
+        payload: { reason: 'x' },
+        headers,
+      });
+      expect(answer.statusCode).toBe(404);
+      expect(answer.json().code).toBe('NOT_FOUND');
+    }
+    expect((await r.view(token)).statusCode).toBe(404);
+    expect((await sendCode(token, 'EMAIL')).statusCode).toBe(404);
+  });
+
   it("a grant works only for its own recipient's link", async () => {
     const a = await createPatient();
     const b = await createPatient();
