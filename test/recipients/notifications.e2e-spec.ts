@@ -16,7 +16,7 @@ import {
   type TestTenant,
 } from '../support/identity-fixtures';
 import { createWorkflow, tokenOf, type RecipientInput } from '../support/workflow-fixtures';
-import { linkIn, NotificationSink, tokenIn } from '../support/notification-sink';
+import { codeIn, linkIn, NotificationSink, tokenIn } from '../support/notification-sink';
 
 const BASE_URL = 'https://sign.example.test';
 const unique = () => randomBytes(4).toString('hex');
@@ -233,6 +233,45 @@ describe('recipient notifications', () => {
           .get(RecipientNotifyService)
           .notifyCreator({ tenantId: tenant.id, sessionId: created.id, kind: 'declined' }),
       ).toEqual({ queued: 0, skipped: 'already queued' });
+    });
+
+    it('sends a verification code by SMS, which confirms, and erases its ciphertext once sent', async () => {
+      const patientPhone = phone();
+      const recipients: RecipientInput[] = [
+        { type: 'PATIENT', name: 'Pat Patient', email: `pat-${unique()}@example.test`, phone: patientPhone },
+      ];
+      const created = await createWorkflow(api, tenant.users.MEMBER!, { recipients });
+      const token = tokenOf(created.recipients[0].link);
+      await sink.waitFor(patientPhone);
+      const asked = await api.inject({ method: 'POST', url: `/r/${token}/verification`, payload: { channel: 'SMS' } });
+      expect(asked.statusCode).toBe(202);
+
+      const [sms] = await sink.waitFor(patientPhone, 1, (m) => m.text.startsWith('Your verification code'));
+      const code = codeIn(sms)!;
+      expect(code).toMatch(/^\d{6}$/);
+      await waitFor('the code message SENT', async () =>
+        (await messagesOf(created.id)).some((m) => m.kind === 'verification-code' && m.status === 'SENT'),
+      );
+      const [verification] = await asOwner(
+        async (c) =>
+          (
+            await c.query<{ code_ciphertext: string | null }>(
+              'SELECT code_ciphertext FROM recipient_verifications WHERE recipient_id = $1',
+              [created.recipients[0].id],
+            )
+          ).rows,
+      );
+      expect(verification.code_ciphertext).toBeNull();
+      // The code alone is in the SMS; no link.
+      expect(tokenIn(sms)).toBeUndefined();
+
+      const confirmed = await api.inject({
+        method: 'POST',
+        url: `/r/${token}/verification/confirm`,
+        payload: { code },
+      });
+      expect(confirmed.statusCode).toBe(200);
+      expect(confirmed.json().verificationToken).toEqual(expect.any(String));
     });
 
     it('sends nothing to a creator that is an API key (no address)', async () => {
