@@ -58,6 +58,18 @@ describe('PRESCRIBER form', () => {
   });
 });
 
+describe('keys every object answers to', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('refuses %s in every form', async (key) => {
+    const formData = JSON.parse(`{"${key}": {"x": 1}}`) as Record<string, unknown>;
+    for (const type of ['PRESCRIBER', 'PATIENT', 'PHARMACY', 'INSURANCE'] as const) {
+      expect(await fields({ type, formData, draft: true })).toEqual([`formData.${key}`]);
+    }
+    expect(
+      await fields({ type: 'CUSTOM', formSchema: { type: 'object', properties: {} }, formData, draft: true }),
+    ).toEqual([`formData.${key}`]);
+  });
+});
+
 describe('PATIENT form', () => {
   it('accepts a past date of birth and consent', async () => {
     expect(

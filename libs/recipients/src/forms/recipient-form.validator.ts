@@ -3,7 +3,7 @@ import type { RecipientType } from '@prisma/client';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import { createHash } from 'node:crypto';
 import { toFieldErrors, validationFailed, type FieldError } from '@itinera/platform';
 import { BUILT_IN_FORM_SCHEMAS } from './form-schemas';
@@ -33,6 +33,18 @@ const FORM_CLASSES: Record<Exclude<RecipientType, 'CUSTOM'>, ClassConstructor<ob
   INSURANCE: InsuranceFormDto,
 };
 
+/** The fields each built-in form declares. */
+const KNOWN_FIELDS = Object.fromEntries(
+  Object.entries(FORM_CLASSES).map(([type, dto]) => [
+    type,
+    new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(dto, '', true, false)
+        .map((m) => m.propertyName),
+    ),
+  ]),
+) as Record<Exclude<RecipientType, 'CUSTOM'>, Set<string>>;
+
 /** How many compiled CUSTOM schemas are kept (by hash of the schema). */
 const SCHEMA_CACHE_SIZE = 500;
 const PREFIX = 'formData';
@@ -60,6 +72,11 @@ export class RecipientFormValidator {
   /** The field errors of `input`, none when valid. */
   async errorsOf(input: FormValidationInput): Promise<FieldError[]> {
     if (input.type === 'CUSTOM') return this.customErrors(input);
+    // Own keys checked by name first: class-validator's whitelist does not see keys such as
+    // `constructor` or `toString`, which every object answers to.
+    const known = KNOWN_FIELDS[input.type];
+    const unknown = Object.keys(input.formData).filter((key) => !known.has(key));
+    if (unknown.length > 0) return unknown.map((key) => ({ field: `${PREFIX}.${key}`, message: 'is not allowed' }));
     const instance = plainToInstance(FORM_CLASSES[input.type], input.formData);
     const errors = await validate(instance, {
       whitelist: true,
