@@ -16,6 +16,11 @@ describe('mergeFormData', () => {
     expect(mergeFormData({ a: 1, b: 2 }, { b: 3, c: 4 })).toEqual({ a: 1, b: 3, c: 4 });
     expect(mergeFormData({ a: 1, b: 2 }, { a: null })).toEqual({ b: 2 });
   });
+  it('keeps __proto__ as an own key (for validation to refuse), never as the prototype', () => {
+    const merged = mergeFormData({}, JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>);
+    expect(Object.keys(merged)).toEqual(['__proto__']);
+    expect((merged as { polluted?: boolean }).polluted).toBeUndefined();
+  });
   it('does not change its inputs', () => {
     const current = { a: 1 };
     mergeFormData(current, { a: null });

@@ -254,7 +254,8 @@ export function mergeFormData(current: FormData, patch: FormData): FormData {
   const merged: FormData = { ...(current ?? {}) };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete merged[key];
-    else merged[key] = value;
+    // An own property even for `__proto__`, so validation sees (and refuses) every key sent.
+    else Object.defineProperty(merged, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return merged;
 }
