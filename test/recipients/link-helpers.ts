@@ -66,16 +66,21 @@ export function expectCountersMatchRows(p: Awaited<ReturnType<typeof progressOf>
   ]);
 }
 
-export async function auditActions(
-  sessionId: string,
-): Promise<
-  { action: string; actor_type: string; actor_id: string | null; metadata: Record<string, unknown> | null }[]
+export async function auditActions(sessionId: string): Promise<
+  {
+    action: string;
+    actor_type: string;
+    actor_id: string | null;
+    metadata: Record<string, unknown> | null;
+    ip: string | null;
+    user_agent: string | null;
+  }[]
 > {
   return asOwner(
     async (c) =>
       (
         await c.query(
-          `SELECT action, actor_type, actor_id, metadata FROM audit_log
+          `SELECT action, actor_type, actor_id, metadata, host(ip) AS ip, user_agent FROM audit_log
             WHERE resource_type = 'workflow' AND resource_id = $1 ORDER BY seq`,
           [sessionId],
         )

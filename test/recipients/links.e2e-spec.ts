@@ -63,7 +63,12 @@ describe('recipient links', () => {
       const audit = await auditActions(w.id);
       const viewed = audit.filter((a) => a.action === 'recipient.viewed');
       expect(viewed.map((a) => a.metadata?.recipientId)).toEqual([w.recipients[0].id, w.recipients[1].id]);
-      expect(viewed[0]).toMatchObject({ actor_type: 'RECIPIENT_LINK', actor_id: w.recipients[0].id });
+      expect(viewed[0]).toMatchObject({
+        actor_type: 'RECIPIENT_LINK',
+        actor_id: w.recipients[0].id,
+        ip: '127.0.0.1',
+        user_agent: 'lightMyRequest',
+      });
       const rows = await asOwner(
         async (c) =>
           (
