@@ -97,6 +97,13 @@ describe('attachment scans through a clamd INSTREAM peer', () => {
     worker = await startWorker(env);
     const tenant = await createTenant(api, { accessToken: admin.authorization.slice(7) } as TestUser, ['OWNER']);
     owner = bearer(tenant.users.OWNER!.accessToken);
+    const subscription = await api.inject({
+      method: 'POST',
+      url: '/webhooks',
+      payload: { url: 'https://hooks.example.test/itinera', eventTypes: ['attachment.scanned'] },
+      headers: owner,
+    });
+    expect(subscription.statusCode).toBe(201);
   });
   afterAll(async () => {
     await Promise.all([api?.close(), worker?.close()]);
@@ -162,6 +169,21 @@ describe('attachment scans through a clamd INSTREAM peer', () => {
         },
       },
     ]);
+    // The attachment.scanned webhook was recorded in the same transaction: ids and states only.
+    const deliveries = await asOwner(
+      async (c) =>
+        (
+          await c.query(
+            `SELECT event_type, payload::text AS payload FROM webhook_deliveries WHERE payload::text LIKE '%' || $1 || '%'`,
+            [attachmentId],
+          )
+        ).rows,
+    );
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0].event_type).toBe('attachment.scanned');
+    expect(deliveries[0].payload).toContain('INFECTED');
+    expect(deliveries[0].payload).toContain(workflowId);
+    expect(deliveries[0].payload).not.toContain('bad.txt');
   });
 
   it('retries a clamd ERROR, and marks the attachment FAILED on the last attempt', async () => {

@@ -213,6 +213,21 @@ describe('workflow attachments', () => {
       });
     });
 
+    it('answers 410 once retention purged the content', async () => {
+      const body = fileUpload('short-lived.txt', 'text/plain', SAMPLE_FILES.text);
+      const uploaded = await upload(workflow.id, member, body);
+      const id = uploaded.json().id as string;
+      expect(await waitForScan(id)).toMatchObject({ scanStatus: 'CLEAN' });
+      await asOwner((c) => c.query('UPDATE attachments SET purged_at = now() WHERE id = $1', [id]));
+      const response = await api.inject({
+        method: 'GET',
+        url: `/workflows/${workflow.id}/attachments/${id}/content`,
+        headers: owner,
+      });
+      expect(response.statusCode).toBe(410);
+      expect(response.json()).toMatchObject({ code: 'ATTACHMENT_PURGED' });
+    });
+
     it('refuses to send content whose stored bytes were tampered with, and counts nothing', async () => {
       const row = await attachmentRow(attachmentId);
       await writeFile(join(storageDir, row.s3_key), Buffer.concat([SAMPLE_FILES.pdf, Buffer.from('tampered')]));
