@@ -99,11 +99,12 @@ export class CreatorControlsService {
     recipientId: string,
     body: ReassignRecipientDto,
   ): Promise<ReassignedRecipientResponse> {
-    if (!body.email && !body.phone) throw contactRequired();
+    // Existence and permission first: another tenant's ids answer 404 whatever the body.
     await this.access.assertCanManage(principal, sessionId);
     const replacedBy = principal.kind === 'user' ? principal.userId : principal.apiKeyId;
     return this.prisma.tenantTransaction(async (tx) => {
       const { session, recipient } = await this.lockLive(tx, sessionId, recipientId);
+      if (!body.email && !body.phone) throw contactRequired();
       const [assignment] = await tx.$queryRawUnsafe<{ id: string }[]>(
         `INSERT INTO recipient_assignments (tenant_id, recipient_id, name, email, phone, reason, replaced_by)
          VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7::uuid) RETURNING id`,
