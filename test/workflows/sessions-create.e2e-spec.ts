@@ -31,7 +31,7 @@ describe('POST /workflows', () => {
   });
   afterAll(() => app.close());
 
-  const post = (payload: unknown, headers = bearer(tenant.users.MEMBER!.accessToken)) =>
+  const post = (payload: unknown, headers: Record<string, string> = bearer(tenant.users.MEMBER!.accessToken)) =>
     app.inject({ method: 'POST', url: '/workflows', payload: payload as object, headers });
   const sessionCount = () =>
     asOwner(async (c) => Number((await c.query('SELECT count(*) FROM workflow_sessions')).rows[0].count));

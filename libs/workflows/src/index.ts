@@ -17,3 +17,4 @@ export * from './jobs/workflow-jobs.module';
 export * from './jobs/workflow-expiry.service';
 export * from './jobs/workflow-retention.service';
 export * from './attachments/scan/attachment-scan.processor';
+export * from './sessions/workflow-queries.service';

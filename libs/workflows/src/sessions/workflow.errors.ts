@@ -16,7 +16,7 @@ export const workflowNotFound = () =>
 export const workflowNotActive = (status: string) =>
   new AppError(WorkflowErrorCode.InvalidState, 409, 'Conflict', {
     detail: `The workflow is ${status}; only an ACTIVE workflow can change state.`,
-    extensions: { status },
+    extensions: { workflowStatus: status },
   });
 
 export const cannotManageWorkflow = () =>
