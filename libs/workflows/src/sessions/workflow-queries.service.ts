@@ -34,6 +34,10 @@ interface SessionDbRow {
   updated_at: Date;
 }
 
+const SESSION_COLUMNS = `s.id, s.document_url, s.status, s.creator_id, s.creator_type, s.metadata, s.total_recipients,
+  s.completed_recipients, s.current_recipient_order, s.expires_at, s.finished_at, s.cancel_reason, s.legal_hold,
+  s.purged_at, s.created_at, s.updated_at`;
+
 const fromDb = (r: SessionDbRow): SessionRow => ({
   id: r.id,
   documentUrl: r.document_url,
@@ -120,30 +124,49 @@ export class WorkflowQueriesService {
   }
 
   /**
-   * The list's statement and values: one call of workflow_session_page() (a SECURITY DEFINER
-   * function, see its migration), because under row-level security PostgreSQL builds no index
-   * condition from the status, metadata and form-data filters (their operators are not
-   * leakproof); the function still answers for the caller's tenant only (app_current_tenant()).
+   * The list's statement and values. Without a status, metadata or form-data filter: a plain
+   * keyset query under row-level security (every operator it uses is leakproof, so the
+   * (tenant_id[, creator_id], created_at DESC, id DESC) indexes serve it). With one of those: one
+   * call of workflow_session_page(), a SECURITY DEFINER function (see its migration), because under
+   * row-level security PostgreSQL builds no index condition from enum equality or jsonb
+   * containment (not leakproof) and would read the whole tenant to find a rare status or a
+   * selective containment; the function answers for the caller's tenant only (app_current_tenant()).
    */
   listSql(query: ListWorkflowsQuery): { sql: string; values: unknown[] } {
     const metadata = query.metadata === undefined ? null : jsonObjectFilter('metadata', query.metadata);
     const formData =
       query.recipientFormData === undefined ? null : jsonObjectFilter('recipientFormData', query.recipientFormData);
     const after = TimeIdCursor.decode(query.cursor);
+    if (query.status || metadata !== null || formData !== null) {
+      return {
+        sql: `SELECT * FROM workflow_session_page($1::"WorkflowStatus", $2::uuid, $3::timestamptz, $4::timestamptz,
+                $5::jsonb, $6::jsonb, $7::timestamptz, $8::uuid, $9::int)`,
+        values: [
+          query.status ?? null,
+          query.creatorId ?? null,
+          query.createdFrom ?? null,
+          query.createdTo ?? null,
+          metadata,
+          formData,
+          after?.createdAt ?? null,
+          after?.id ?? null,
+          query.limit + 1,
+        ],
+      };
+    }
+    const c = new Conditions();
+    c.add(`s.tenant_id = ${c.param(tenantOfContext())}::uuid`);
+    if (query.creatorId) c.add(`s.creator_id = ${c.param(query.creatorId)}::uuid`);
+    if (query.createdFrom) c.add(`s.created_at >= ${c.param(query.createdFrom)}::timestamptz`);
+    if (query.createdTo) c.add(`s.created_at < ${c.param(query.createdTo)}::timestamptz`);
+    if (after) {
+      c.add(`(s.created_at, s.id) < (${c.param(after.createdAt)}::timestamptz, ${c.param(after.id)}::uuid)`);
+    }
+    const limit = c.param(query.limit + 1);
     return {
-      sql: `SELECT * FROM workflow_session_page($1::"WorkflowStatus", $2::uuid, $3::timestamptz, $4::timestamptz,
-              $5::jsonb, $6::jsonb, $7::timestamptz, $8::uuid, $9::int)`,
-      values: [
-        query.status ?? null,
-        query.creatorId ?? null,
-        query.createdFrom ?? null,
-        query.createdTo ?? null,
-        metadata,
-        formData,
-        after?.createdAt ?? null,
-        after?.id ?? null,
-        query.limit + 1,
-      ],
+      sql: `SELECT ${SESSION_COLUMNS} FROM workflow_sessions s WHERE ${c.clauses.join(' AND ')}
+             ORDER BY s.created_at DESC, s.id DESC LIMIT ${limit}`,
+      values: c.values,
     };
   }
 
