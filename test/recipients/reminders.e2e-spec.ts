@@ -1,6 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { RecipientRemindersService } from '@itinera/recipients';
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
+import { NOTIFICATIONS_QUEUE } from '@itinera/queues';
+import { NotificationsSchedules, RecipientRemindersService } from '@itinera/recipients';
 import { startApi, startWorker, waitFor } from '../support/test-apps';
 import { asOwner, bearer, createPlatformAdmin, createTenant, type TestTenant } from '../support/identity-fixtures';
 import { createWorkflow, tokenOf, type CreatedWorkflow, type RecipientInput } from '../support/workflow-fixtures';
@@ -66,6 +69,13 @@ describe('recipient reminders', () => {
 
   /** Both workers sweep at the same time. */
   const sweepTwice = () => Promise.all(workers.map((w) => w.get(RecipientRemindersService).sweep()));
+
+  it('registers the sweep once, every five minutes (REMINDER_EVERY_HOURS is longer), however many workers start', async () => {
+    await Promise.all(workers.map((w) => w.get(NotificationsSchedules).registered));
+    const queue = workers[0].get<Queue>(getQueueToken(NOTIFICATIONS_QUEUE));
+    const repeatable = (await queue.getRepeatableJobs()).filter((j) => j.name === 'recipient-reminders');
+    expect(repeatable.map((j) => Number(j.every))).toEqual([5 * 60_000]);
+  });
 
   it('reminds the current recipient after REMINDER_AFTER_HOURS, then every REMINDER_EVERY_HOURS, up to REMINDER_MAX', async () => {
     const recipients = route();
