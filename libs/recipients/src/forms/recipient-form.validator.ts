@@ -75,9 +75,12 @@ export class RecipientFormValidator {
     // Own keys checked by name first: class-validator's whitelist does not see keys such as
     // `constructor` or `toString`, which every object answers to.
     const known = KNOWN_FIELDS[input.type];
-    const unknown = Object.keys(input.formData).filter((key) => !known.has(key));
-    if (unknown.length > 0) return unknown.map((key) => ({ field: `${PREFIX}.${key}`, message: 'is not allowed' }));
-    const instance = plainToInstance(FORM_CLASSES[input.type], input.formData);
+    const keys = Object.keys(input.formData);
+    const unknownErrors = keys
+      .filter((key) => !known.has(key))
+      .map((key) => ({ field: `${PREFIX}.${key}`, message: 'is not allowed' }));
+    const knownData = Object.fromEntries(keys.filter((key) => known.has(key)).map((key) => [key, input.formData[key]]));
+    const instance = plainToInstance(FORM_CLASSES[input.type], knownData);
     const errors = await validate(instance, {
       whitelist: true,
       forbidNonWhitelisted: true,
@@ -86,12 +89,15 @@ export class RecipientFormValidator {
     });
     const relevant = input.draft ? withoutCompletionConstraints(errors) : errors;
     // A missing field is one error, not one per constraint it fails.
-    const fieldErrors = toFieldErrors(
-      relevant.map((e) =>
-        input.formData[e.property] === undefined ? { ...e, constraints: { isDefined: 'is required' } } : e,
+    const fieldErrors = [
+      ...unknownErrors,
+      ...toFieldErrors(
+        relevant.map((e) =>
+          input.formData[e.property] === undefined ? { ...e, constraints: { isDefined: 'is required' } } : e,
+        ),
+        PREFIX,
       ),
-      PREFIX,
-    );
+    ];
     if (!input.draft && input.type === 'PHARMACY') {
       const { ncpdpId, npi } = input.formData;
       if (ncpdpId === undefined && npi === undefined) {
