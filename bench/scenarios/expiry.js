@@ -27,7 +27,8 @@ const TARGET_MS = 10_000;
 
 /**
  * @typedef {{ ms: number, result: { tenants: number, sessions: number, recipients: number },
- *   batches: { tenantId?: string, sessions: number, recipients: number, ms: number }[] }} ExpiryRun
+ *   batches: { tenantId?: string, sessions: number, recipients: number, ms: number }[],
+ *   statements: { statement: string, seconds: number, count: number }[] }} ExpiryRun
  */
 
 /** @param {string} url @returns {Promise<ExpiryRun>} */
@@ -216,6 +217,10 @@ module.exports = {
           `per batch with work ${batchMs.length ? `${batchMs[0].toFixed(0)}-${batchMs[batchMs.length - 1].toFixed(0)} ms (median ${batchMs[Math.floor(batchMs.length / 2)].toFixed(0)} ms)` : '-'}.`,
         `Verification after the run: ${problems.length ? `FAILED: ${problems.join('; ')}` : 'every overdue session EXPIRED with finished_at; every unfinished recipient EXPIRED and its link ciphertext erased; the COMPLETED ones kept; one workflow.expired audit entry per session (SYSTEM, resource workflow); every audit chain verifies; counters unchanged and equal to the rows; the 5,000 sessions not yet due untouched'}. ` +
           `A second run expired ${second.result.sessions} sessions in ${(second.ms / 1000).toFixed(2)} s.`,
+        `Time by statement (the worker's db_query_duration_seconds, kind and first table): ${first.statements
+          .slice(0, 6)
+          .map((v) => `${v.statement} ${v.seconds.toFixed(2)} s (${v.count})`)
+          .join(', ')}.`,
         `CPU of the worker process: ${(cpuMicros / 1000).toFixed(0)} ms for the run (the CPU µs/req column is per session); PostgreSQL's work is not in it.`,
         `The run: the worker app (dist, initialised as in production, its own workflows queue paused so the repeatable job cannot run alongside), ` +
           'WorkflowExpiryService.run() called directly in a SYSTEM job context; the tenants carry no webhook subscriptions (publishMany finds none). No ceiling: the column "vs ceiling" has none to compare with.',
