@@ -4,6 +4,9 @@ import { PrismaService, type Tx } from '@itinera/prisma';
 import { WebhookPublisher } from '@itinera/integrations';
 import { insertSessionAuditRows } from './session-audit.sql';
 
+/** Tenants expired at the same time by one run (each is one database connection at a time). */
+export const TENANT_CONCURRENCY = 2;
+
 /** What one expiry run did. */
 export interface ExpiryResult {
   tenants: number;
@@ -36,20 +39,31 @@ export class WorkflowExpiryService {
     const tenants = await this.prisma.$queryRaw<{ tenant_id: string }[]>`
       SELECT tenant_id FROM workflow_tenants_with_due_work('expiry', now())`;
     const result: ExpiryResult = { tenants: tenants.length, sessions: 0, recipients: 0 };
-    for (const { tenant_id: tenantId } of tenants) {
-      await RequestContext.run({ ...currentContext(), tenantId }, async () => {
-        for (;;) {
-          const batch = await this.prisma.tenantTransaction((tx) => this.expireBatch(tx, batchSize), {
-            tenantId,
-            timeoutMs: 60_000,
-          });
-          result.sessions += batch.sessions;
-          result.recipients += batch.recipients;
-          // Fewer than a full batch: nothing left, or the rest is locked by someone else right now.
-          if (batch.sessions < batchSize) break;
+    const context = { requestId: RequestContext.get('requestId'), actor: RequestContext.get('actor') };
+    // Tenants in parallel, TENANT_CONCURRENCY at a time: each batch is one backend's work in
+    // PostgreSQL, and tenants share nothing (not even an audit chain head), whereas two batches
+    // of one tenant would queue on its audit chain head anyway.
+    const queue = tenants.map((t) => t.tenant_id);
+    const expireTenant = async (tenantId: string) => {
+      for (;;) {
+        const batch = await this.prisma.tenantTransaction((tx) => this.expireBatch(tx, batchSize), {
+          tenantId,
+          timeoutMs: 120_000,
+        });
+        result.sessions += batch.sessions;
+        result.recipients += batch.recipients;
+        // Fewer than a full batch: nothing left, or the rest is locked by someone else right now.
+        if (batch.sessions < batchSize) return;
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(TENANT_CONCURRENCY, queue.length) }, async () => {
+        for (let tenantId = queue.shift(); tenantId; tenantId = queue.shift()) {
+          const id = tenantId;
+          await RequestContext.run({ ...context, tenantId: id }, () => expireTenant(id));
         }
-      });
-    }
+      }),
+    );
     if (result.sessions) this.logger.log(result, 'workflows expired');
     return result;
   }
@@ -87,11 +101,4 @@ export class WorkflowExpiryService {
     );
     return { sessions: ids.length, recipients };
   }
-}
-
-function currentContext() {
-  return {
-    requestId: RequestContext.get('requestId'),
-    actor: RequestContext.get('actor'),
-  };
 }
