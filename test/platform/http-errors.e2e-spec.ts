@@ -113,6 +113,16 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
     expect(body.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
   });
 
+  it('answers a path segment over 100 characters with 414 and a malformed URL with 400, as problems', async () => {
+    const long = expectProblem(
+      await app.inject({ method: 'GET', headers: adminHeaders, url: `/admin/outbox/${'a'.repeat(101)}` }),
+      414,
+      'BAD_REQUEST',
+    );
+    expect(long.detail).not.toContain('aaaa');
+    expectProblem(await app.inject({ method: 'GET', url: '/r/%E0%A4%A' }), 400, 'BAD_REQUEST');
+  });
+
   it('answers an id that does not exist with 404', async () => {
     expectProblem(
       await app.inject({ method: 'GET', headers: adminHeaders, url: `/admin/outbox/${someId}` }),

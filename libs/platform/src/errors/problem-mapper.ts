@@ -79,6 +79,17 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: PlatformErrorCode; 
     status: 415,
     code: PlatformErrorCode.UnsupportedMediaType,
   },
+  // Raised by the router (see fastifyOptions' frameworkErrors); the URL itself is not echoed.
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: PlatformErrorCode.BadRequest,
+    detail: 'A path segment is longer than 100 characters.',
+  },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: PlatformErrorCode.BadRequest,
+    detail: 'The URL is malformed (bad percent-encoding).',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     code: PlatformErrorCode.BadRequest,

@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import { fastifyRequestContext } from '@fastify/request-context';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import type { AppEnvironment } from '../config/config.schema';
@@ -12,6 +13,7 @@ import { rateLimited } from './rate-limit';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 import { securityHeadersFor } from './security-headers';
 import { installRequestLog } from '../logging/logging.module';
+import { sendProblem } from '../errors/problem-details.filter';
 
 /** A JSON-escaped NUL (not preceded by an escaping backslash): PostgreSQL cannot store it in text. */
 const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
@@ -29,6 +31,14 @@ export function fastifyOptions(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES' | 'T
     // While draining at shutdown, new requests get 503 and keep-alive sockets close.
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const,
+    // Errors the router raises before any hook runs (a path parameter over 100 characters: 414, a
+    // malformed percent-encoding: 400) leave in the one problem shape, with the headers the
+    // onRequest hook would have set, like every other error.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      reply.headers(securityHeadersFor(request.url));
+      reply.header(REQUEST_ID_HEADER, request.id);
+      sendProblem(error, request, reply);
+    },
   };
 }
 
