@@ -168,6 +168,22 @@ describe('POST /workflows', () => {
     expect((await post(workflowBody(), {})).statusCode).toBe(401);
   });
 
+  it('answers a repeat with the same Idempotency-Key and body with the first answer (links included), and 422 for another body', async () => {
+    const body = workflowBody();
+    const headers = { ...bearer(tenant.users.MEMBER!.accessToken), 'idempotency-key': `create-${Date.now()}` };
+    const before = await sessionCount();
+    const first = await post(body, headers);
+    const second = await post(body, headers);
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(201);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.json()).toEqual(first.json());
+    expect(await sessionCount()).toBe(before + 1);
+    const other = await post(workflowBody(), headers);
+    expect(other.statusCode).toBe(422);
+    expect(await sessionCount()).toBe(before + 1);
+  });
+
   const invalid: [string, Record<string, unknown>, string][] = [
     ['a malformed URL', { documentUrl: 'not a url' }, 'documentUrl'],
     ['an http URL', { documentUrl: 'http://docs.example.test/a.pdf' }, 'documentUrl'],

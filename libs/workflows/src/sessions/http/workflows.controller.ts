@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiKeyScopes,
@@ -12,6 +13,7 @@ import {
   type Page,
   type Principal,
 } from '@itinera/platform';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKeyHeader, IdempotencyService, principalIdOf } from '@itinera/integrations';
 import { CancelWorkflowDto, CreateWorkflowDto, LegalHoldDto } from '../dto/create-workflow.dto';
 import { ListWorkflowsQuery, WorkflowCreatedRangeQuery } from '../dto/list-workflows.query';
 import { WorkflowStatsResponse } from '../dto/workflow-stats.response';
@@ -29,6 +31,7 @@ export class WorkflowsController {
   constructor(
     private readonly sessions: WorkflowSessionsService,
     private readonly queries: WorkflowQueriesService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Post()
@@ -41,8 +44,24 @@ export class WorkflowsController {
   })
   @ApiCreatedResponse({ type: CreatedWorkflowResponse })
   @ApiProblems({ 403: 'The role or API key scope does not allow it' })
-  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWorkflowDto): Promise<CreatedWorkflowResponse> {
-    return this.sessions.create(principal, body);
+  @IdempotencyKeyHeader()
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateWorkflowDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey?: string,
+  ): Promise<CreatedWorkflowResponse> {
+    const result = await this.idempotency.run(
+      {
+        tenantId: principal.tenantId!,
+        ownerId: principalIdOf(principal),
+        operation: 'POST /workflows',
+        key: idempotencyKey,
+        request: body,
+      },
+      async () => ({ status: 201, body: await this.sessions.create(principal, body) }),
+    );
+    return this.idempotency.respond(reply, result);
   }
 
   @Get()
