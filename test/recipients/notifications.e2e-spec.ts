@@ -146,7 +146,7 @@ describe('recipient notifications', () => {
       expect(await messagesOf(created.id)).toHaveLength(2);
     });
 
-    it('hands over: once the first recipient completed, the next one receives their link', async () => {
+    it('hands over: once the first recipient completed, the next one receives their link; the creator hears of the completion', async () => {
       const recipients = route();
       const created = await createWorkflow(api, tenant.users.MEMBER!, { recipients });
       const [mail] = await sink.waitFor(recipients[0].email!);
@@ -160,6 +160,17 @@ describe('recipient notifications', () => {
       expect(complete.statusCode).toBeLessThan(300);
       const [next] = await sink.waitFor(recipients[1].email!);
       expect(linkIn(next)).toBe(created.recipients[1].link);
+
+      // The last completion completes the workflow, and its creator is told.
+      const last = await api.inject({
+        method: 'POST',
+        url: `/r/${tokenIn(next)}/complete`,
+        payload: { formData: { name: 'Corner Pharmacy', ncpdpId: '1234567' } },
+      });
+      expect(last.statusCode).toBeLessThan(300);
+      const [notice] = await sink.waitFor(tenant.users.MEMBER!.email, 1, (m) => m.text.includes(created.id));
+      expect(notice.subject).toBe(`Workflow ${created.id}: COMPLETED`);
+      expect(notice.text).toContain('was completed by every recipient');
     });
 
     it('drops a queued link that died before it was sent (session cancelled), without retrying', async () => {
