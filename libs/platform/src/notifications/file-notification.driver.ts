@@ -37,7 +37,11 @@ export class FileNotificationDriver implements NotificationDriver {
       ...(message.html !== undefined ? { html: message.html } : {}),
     };
     const line = `${JSON.stringify(record)}\n`;
-    this.ready ??= mkdir(dirname(this.path), { recursive: true });
+    // Made once; a failure (e.g. a permission fixed meanwhile) is tried again by the next message.
+    this.ready ??= mkdir(dirname(this.path), { recursive: true }).catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
     const write = this.queue.then(async () => {
       await this.ready;
       await appendFile(this.path, line, { encoding: 'utf8', flag: 'a' });
