@@ -199,10 +199,10 @@ describe('workflow-expiry job', () => {
     expect((await stateOf([held.id]))[0]).toMatchObject({ status: 'EXPIRED', audits: 1 });
   });
 
-  it('publishes one workflow.expired webhook event per session to subscribed tenants', async () => {
+  it('publishes one workflow.expired event per session and one recipient.expired per expired recipient to subscribed tenants', async () => {
     await asOwner((c) =>
       c.query(
-        `INSERT INTO webhook_subscriptions (tenant_id, url, event_types) VALUES ($1, 'https://hooks.example.test/x', ARRAY['workflow.expired'])`,
+        `INSERT INTO webhook_subscriptions (tenant_id, url, event_types) VALUES ($1, 'https://hooks.example.test/x', ARRAY['workflow.expired', 'recipient.expired'])`,
         [b.id],
       ),
     );
@@ -221,5 +221,18 @@ describe('workflow-expiry job', () => {
         ).rows,
     );
     expect(deliveries.map((d) => d.workflow_id).sort()).toEqual([...ids].sort());
+    const recipientEvents = await asOwner(async (c) =>
+      (
+        await c.query<{ data: Record<string, unknown> }>(
+          `SELECT payload->'data' AS data FROM webhook_deliveries WHERE tenant_id = $1 AND event_type = 'recipient.expired'`,
+          [b.id],
+        )
+      ).rows.map((r) => r.data),
+    );
+    const expected = sessions.flatMap((w) =>
+      w.recipients.map((r) => ({ workflowId: w.id, recipientId: r.id, orderIndex: r.orderIndex, status: 'EXPIRED' })),
+    );
+    expect(recipientEvents).toHaveLength(expected.length);
+    expect(recipientEvents).toEqual(expect.arrayContaining(expected));
   });
 });

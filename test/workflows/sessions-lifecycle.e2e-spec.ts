@@ -80,6 +80,16 @@ describe('cancel, legal hold and audit trail', () => {
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'INVALID_STATE', status: 409, workflowStatus: 'CANCELLED' });
     expect(await auditActions(w.id)).toEqual(['workflow.created', 'workflow.cancelled']);
+    const notified = await asOwner(
+      async (c) =>
+        (
+          await c.query(
+            `SELECT 1 FROM outbox_messages WHERE job_name = 'creator-notify' AND payload->>'sessionId' = $1`,
+            [w.id],
+          )
+        ).rowCount,
+    );
+    expect(notified).toBe(0);
   });
 
   it("lets OWNER and ADMIN cancel anyone's workflow, and refuses other members (403), viewers and other tenants (404)", async () => {
@@ -94,6 +104,16 @@ describe('cancel, legal hold and audit trail', () => {
     expect((await sessionRow(a.id)).status).toBe('ACTIVE');
     expect((await cancel(a.id, bearer(tenant.users.OWNER!.accessToken))).statusCode).toBe(200);
     expect((await cancel(b.id, bearer(tenant.users.ADMIN!.accessToken))).statusCode).toBe(200);
+    // The creator hears of it when an admin cancelled (not when they cancelled themselves).
+    const notices = await asOwner(async (c) =>
+      (
+        await c.query<{ session_id: string }>(
+          `SELECT payload->>'sessionId' AS session_id FROM outbox_messages
+              WHERE job_name = 'creator-notify' AND payload->>'kind' = 'cancelled'`,
+        )
+      ).rows.map((r) => r.session_id),
+    );
+    expect(notices).toEqual(expect.arrayContaining([a.id, b.id]));
 
     // An API key (write) cancels the sessions it created, not others'.
     const key = await createApiKey(app, tenant, ['read', 'write']);

@@ -82,23 +82,45 @@ export class WorkflowExpiryService {
     if (expired.length === 0) return { sessions: 0, recipients: 0 };
     const ids = expired.map((row) => row.id);
     // Unfinished recipients expire; every link ciphertext of the session goes (the links are dead).
-    const recipients = await tx.$executeRawUnsafe(
-      `UPDATE recipients
+    // Their ids come back only when the tenant subscribes to recipient.expired (a batch has
+    // thousands, and nothing else needs them).
+    const [{ wanted }] = await tx.$queryRawUnsafe<{ wanted: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions
+                       WHERE tenant_id = app_current_tenant() AND active AND 'recipient.expired' = ANY (event_types)) AS wanted`,
+    );
+    const update = `UPDATE recipients
           SET status = CASE WHEN status IN ('PENDING', 'ACCESSED', 'IN_PROGRESS') THEN 'EXPIRED'::"RecipientStatus" ELSE status END,
               token_ciphertext = NULL
         WHERE session_id = ANY ($1::uuid[])
-          AND (status IN ('PENDING', 'ACCESSED', 'IN_PROGRESS') OR token_ciphertext IS NOT NULL)`,
-      ids,
-    );
+          AND (status IN ('PENDING', 'ACCESSED', 'IN_PROGRESS') OR token_ciphertext IS NOT NULL)`;
+    let recipients: { id: string; session_id: string; order_index: number }[] = [];
+    let recipientCount: number;
+    if (wanted) {
+      recipients = await tx.$queryRawUnsafe(
+        `WITH changed AS (${update} RETURNING id, session_id, order_index, status)
+         SELECT id, session_id, order_index FROM changed WHERE status = 'EXPIRED'`,
+        ids,
+      );
+      recipientCount = recipients.length;
+    } else {
+      [{ count: recipientCount }] = await tx.$queryRawUnsafe<{ count: number }[]>(
+        `WITH changed AS (${update} RETURNING status) SELECT count(*)::int AS count FROM changed WHERE status = 'EXPIRED'`,
+        ids,
+      );
+    }
     await insertSessionAuditRows(tx, ids, {
       action: 'workflow.expired',
       before: { status: 'ACTIVE' },
       after: { status: 'EXPIRED' },
     });
-    await this.webhooks.publishMany(
-      tx,
-      ids.map((workflowId) => ({ type: 'workflow.expired' as const, data: { workflowId, status: 'EXPIRED' } })),
-    );
-    return { sessions: ids.length, recipients };
+    // One statement for all (the publisher first asks whether the tenant subscribes at all).
+    await this.webhooks.publishMany(tx, [
+      ...ids.map((workflowId) => ({ type: 'workflow.expired' as const, data: { workflowId, status: 'EXPIRED' } })),
+      ...recipients.map((r) => ({
+        type: 'recipient.expired' as const,
+        data: { workflowId: r.session_id, recipientId: r.id, orderIndex: r.order_index, status: 'EXPIRED' },
+      })),
+    ]);
+    return { sessions: ids.length, recipients: recipientCount };
   }
 }

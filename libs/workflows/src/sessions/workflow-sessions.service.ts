@@ -15,8 +15,7 @@ import {
   type WorkflowResponse,
 } from './dto/workflow.response';
 import { formSchemaProblem } from './form-schema.check';
-import { WorkflowAccess } from './workflow-access.service';
-import { creatorOf } from './workflow-access.service';
+import { creatorOf, WorkflowAccess } from './workflow-access.service';
 import { WorkflowLifecycle } from './workflow-lifecycle.service';
 import { workflowNotFound } from './workflow.errors';
 
@@ -149,7 +148,9 @@ export class WorkflowSessionsService {
 
   /** ACTIVE → CANCELLED by its creator or a tenant admin; 409 in any other state. */
   async cancel(principal: Principal, id: string, dto: CancelWorkflowDto): Promise<WorkflowResponse> {
-    await this.access.assertCanManage(principal, id);
+    const session = await this.access.assertCanManage(principal, id);
+    const self = creatorOf(principal);
+    const byCreator = self.creatorType === session.creatorType && self.creatorId === session.creatorId;
     await this.prisma.tenantTransaction(async (tx) => {
       const locked = await this.lifecycle.lockSession(tx, id);
       if (!locked) throw workflowNotFound();
@@ -164,6 +165,14 @@ export class WorkflowSessionsService {
         metadata: { cause: 'cancelled' },
       });
       await this.webhooks.publish(tx, { type: 'workflow.cancelled', data: { workflowId: id, status: 'CANCELLED' } });
+      // The creator is told when someone else (a tenant admin) stopped their workflow.
+      if (!byCreator) {
+        await this.outbox.enqueue(tx, {
+          queue: NOTIFICATIONS_QUEUE,
+          job: 'creator-notify',
+          data: { tenantId: session.tenantId, sessionId: id, kind: 'cancelled' },
+        });
+      }
     });
     return this.get(id);
   }
