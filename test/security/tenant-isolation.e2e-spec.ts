@@ -1,4 +1,10 @@
-import { startApi } from '../support/test-apps';
+import { startApi, startWorker, waitFor } from '../support/test-apps';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedWorkflowDomain, settled } from './tenant-domain-data';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -67,7 +73,20 @@ const PLATFORM_TABLES_WITH_TENANT_ID: Record<string, string> = {
 };
 
 /** Kinds of ids a tenant has; each is tried in every id position of every operation. */
-const ID_KINDS = ['tenant', 'member user', 'membership', 'api key', 'session', 'audit event'] as const;
+const ID_KINDS = [
+  'tenant',
+  'member user',
+  'membership',
+  'api key',
+  'session',
+  'audit event',
+  'workflow',
+  'recipient',
+  'attachment',
+  'webhook',
+  'webhook secret',
+  'webhook delivery',
+] as const;
 type IdKind = (typeof ID_KINDS)[number];
 
 interface Caller {
@@ -93,6 +112,7 @@ interface Answer {
 
 describe(`tenant isolation (seed ${seed})`, () => {
   let app: NestFastifyApplication;
+  let receiver: Server;
   let doc: OpenApiDocument;
   let operations: Operation[];
   let owner: Client;
@@ -105,8 +125,23 @@ describe(`tenant isolation (seed ${seed})`, () => {
 
   beforeAll(async () => {
     console.info(`tenant isolation: seed ${seed} (replay with SECURITY_TEST_SEED=${seed})`);
+    // Webhooks of every tenant go to one local receiver (loopback, hence allowed by config here).
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const domainConfig = {
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      NOTIFY_TRANSPORT: 'file',
+      NOTIFY_FILE_PATH: join(mkdtempSync(join(tmpdir(), 'itinera-isolation-')), 'notifications.ndjson'),
+    };
     // Hundreds of requests from one IP: the global per-IP limit is not what this test is about.
-    app = await startApi({ RATE_LIMIT_MAX: '1000000' });
+    app = await startApi({ RATE_LIMIT_MAX: '1000000', LINK_RATE_LIMIT_MAX: '1000000', ...domainConfig });
+    // The worker runs while the tenants are made (deliveries, notifications, scans), then stops, so
+    // that nothing changes a tenant's rows in the background while another tenant acts.
+    const worker = await startWorker(domainConfig);
     doc = await loadOpenApi(app);
     operations = operationsOf(doc);
     owner = new Client({ connectionString: process.env.DIRECT_DATABASE_URL });
@@ -156,8 +191,23 @@ describe(`tenant isolation (seed ${seed})`, () => {
           };
         }),
       ];
-      worlds.push({ name: `tenant ${i + 1}`, tenant, callers, ids: await idsOf(tenant.id), sent: new Set() });
+      await seedWorkflowDomain(app, tenant, webhookUrl);
+      worlds.push({ name: `tenant ${i + 1}`, tenant, callers, ids: {} as World['ids'], sent: new Set() });
     }
+    try {
+      await waitFor(
+        'the worker to settle',
+        () =>
+          settled(
+            owner,
+            tenants.map((t) => t.id),
+          ),
+        60_000,
+      );
+    } finally {
+      await worker.close();
+    }
+    for (const w of worlds) w.ids = await idsOf(w.tenant.id);
 
     const { rows } = await owner.query<{ relname: string; rls: boolean; forced: boolean }>(`
       SELECT c.relname, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced
@@ -171,6 +221,7 @@ describe(`tenant isolation (seed ${seed})`, () => {
   afterAll(async () => {
     await Promise.all([owner?.end(), appRole?.end()]);
     await app?.close();
+    await new Promise((resolve) => receiver?.close(resolve));
   });
 
   async function expectStatus(response: Promise<{ statusCode: number; body: string }>, status: number) {
@@ -190,6 +241,12 @@ describe(`tenant isolation (seed ${seed})`, () => {
         'SELECT s.id FROM auth_sessions s JOIN memberships m ON m.user_id = s.user_id WHERE m.tenant_id = $1',
       ),
       'audit event': await column('SELECT id FROM audit_log WHERE tenant_id = $1'),
+      workflow: await column('SELECT id FROM workflow_sessions WHERE tenant_id = $1'),
+      recipient: await column('SELECT id FROM recipients WHERE tenant_id = $1'),
+      attachment: await column('SELECT id FROM attachments WHERE tenant_id = $1'),
+      webhook: await column('SELECT id FROM webhook_subscriptions WHERE tenant_id = $1'),
+      'webhook secret': await column('SELECT id FROM webhook_secrets WHERE tenant_id = $1'),
+      'webhook delivery': await column('SELECT id FROM webhook_deliveries WHERE tenant_id = $1'),
     };
   }
 
