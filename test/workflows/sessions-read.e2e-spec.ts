@@ -140,6 +140,24 @@ describe('reading workflows', () => {
     expect((await get(`/workflows/${theirs.data[0].id}`)).status).toBe(404);
     expect((await get(`/workflows/${workflows[0].id}`, other.users.OWNER!)).status).toBe(404);
     expect((await get(`/workflows/${workflows[0].id}/audit-events`, other.users.OWNER!)).status).toBe(404);
+
+    // The list function (SECURITY DEFINER) answers for the caller's tenant only, and nothing without one.
+    const counts = await asOwner(async (c) => {
+      const count = async () =>
+        (
+          await c.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM workflow_session_page('ACTIVE', NULL, NULL, NULL, '{"batch":"read"}', NULL, NULL, NULL, 1000)`,
+          )
+        ).rows[0].n;
+      await c.query('BEGIN');
+      await c.query('SET LOCAL ROLE itinera_app');
+      const none = await count();
+      await c.query("SELECT set_config('app.tenant_id', $1, true)", [other.id]);
+      const theirs = await count();
+      await c.query('ROLLBACK');
+      return { none, theirs };
+    });
+    expect(counts).toEqual({ none: 0, theirs: 1 });
   });
 
   it('reads one workflow with recipients in order, notification fields, attachments and progress; 404 unknown, 400 malformed', async () => {
