@@ -217,7 +217,7 @@ module.exports = {
           `per batch with work ${batchMs.length ? `${batchMs[0].toFixed(0)}-${batchMs[batchMs.length - 1].toFixed(0)} ms (median ${batchMs[Math.floor(batchMs.length / 2)].toFixed(0)} ms)` : '-'}.`,
         `Verification after the run: ${problems.length ? `FAILED: ${problems.join('; ')}` : 'every overdue session EXPIRED with finished_at; every unfinished recipient EXPIRED and its link ciphertext erased; the COMPLETED ones kept; one workflow.expired audit entry per session (SYSTEM, resource workflow); every audit chain verifies; counters unchanged and equal to the rows; the 5,000 sessions not yet due untouched'}. ` +
           `A second run expired ${second.result.sessions} sessions in ${(second.ms / 1000).toFixed(2)} s.`,
-        `Time by statement (the worker's db_query_duration_seconds, kind and first table): ${first.statements
+        `Time by statement (the worker's db_query_duration_seconds, kind and first table; summed over its connections, so batches run at the same time add up): ${first.statements
           .slice(0, 6)
           .map((v) => `${v.statement} ${v.seconds.toFixed(2)} s (${v.count})`)
           .join(', ')}.`,
