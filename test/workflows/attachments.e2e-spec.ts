@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -334,9 +335,29 @@ describe('workflow attachments', () => {
           Buffer.concat([SAMPLE_FILES.pdf, Buffer.alloc(4 * MAX_BYTES)]),
         );
         expect(big.status).toBe(413);
-        expect((await big.json()).code).toBe('PAYLOAD_TOO_LARGE');
+        expect(((await big.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
         const disallowed = await send('a.zip', 'application/zip', Buffer.alloc(MAX_BYTES * 2));
         expect(disallowed.status).toBe(415);
+
+        // A body that ends inside the file part (Content-Length honoured, closing boundary missing).
+        const truncated = Buffer.from(
+          '--xyz\r\nContent-Disposition: form-data; name="file"; filename="cut.pdf"\r\n' +
+            `Content-Type: application/pdf\r\n\r\n%PDF-1.4 ${'x'.repeat(5000)}`,
+        );
+        const { port } = new URL(base!);
+        const statusLine = await new Promise<string>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1', () => {
+            socket.write(
+              `POST /workflows/${workflow.id}/attachments HTTP/1.1\r\nHost: localhost\r\n` +
+                `Authorization: ${owner.authorization}\r\nConnection: close\r\n` +
+                `Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: ${truncated.length}\r\n\r\n`,
+            );
+            socket.write(truncated);
+          });
+          socket.once('data', (data) => resolve(data.toString('latin1').split('\r\n')[0]));
+          socket.once('error', reject);
+        });
+        expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
       } finally {
         await api.getHttpAdapter().getInstance().server.close();
       }
@@ -359,6 +380,34 @@ describe('workflow attachments', () => {
       });
       expect(octets.statusCode).toBe(415);
       expect(octets.headers['content-type']).toMatch(/problem\+json/);
+    });
+
+    it('answers a multipart body it cannot parse with 400, never 500', async () => {
+      const noBoundary = await api.inject({
+        method: 'POST',
+        url: `/workflows/${workflow.id}/attachments`,
+        payload: 'garbage',
+        headers: { ...owner, 'content-type': 'multipart/form-data' },
+      });
+      expect(noBoundary.statusCode).toBe(400);
+      expect(noBoundary.json()).toMatchObject({ code: 'MALFORMED_BODY' });
+      const protoField = await upload(
+        workflow.id,
+        owner,
+        multipartBody([
+          { name: '__proto__', filename: 'a.pdf', contentType: 'application/pdf', data: SAMPLE_FILES.pdf },
+        ]),
+      );
+      expect(protoField.statusCode).toBe(400);
+      const tooManyFields = await upload(
+        workflow.id,
+        owner,
+        multipartBody([
+          ...['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name, data: '1' })),
+          { name: 'file', filename: 'a.pdf', contentType: 'application/pdf', data: SAMPLE_FILES.pdf },
+        ]),
+      );
+      expect(tooManyFields.statusCode).toBe(413);
     });
 
     it('refuses a multipart body without a file (400) and an empty file (400)', async () => {

@@ -12,6 +12,8 @@ import { workflowNotFound } from '../sessions/workflow.errors';
 import {
   fileMissing,
   fileTooLarge,
+  malformedMultipart,
+  multipartProblem,
   notMultipart,
   sessionClosed,
   typeNotAllowed,
@@ -131,8 +133,17 @@ export class AttachmentUploadService {
     // Refuse before reading the body when the session cannot take it anyway.
     await this.prisma.tenantTransaction((tx) => this.assertOpen(tx, target, false), { tenantId: target.tenantId });
 
-    const part = await request.file();
+    let part: MultipartFile | undefined;
+    try {
+      part = await request.file();
+    } catch (error) {
+      throw multipartProblem(error);
+    }
     if (!part) throw fileMissing();
+    // A body that ended inside the part before this code got to it (the request arrived whole while
+    // the session was checked): the parser has destroyed the file stream already, and a pipe from it
+    // would wait forever.
+    if (part.file.destroyed) throw malformedMultipart('the body ends inside the file part');
     const fileName = sanitizeFileName(part.filename);
     const fileType = normalizeMediaType(part.mimetype);
     if (!this.allowedTypes.includes(fileType)) {
@@ -146,7 +157,16 @@ export class AttachmentUploadService {
       const inspector = new ContentInspector(fileName, fileType, this.maxBytes);
       // Busboy stops at the size limit and ends the stream with `truncated`; fail at once instead.
       part.file.once('limit', () => inspector.destroy(fileTooLarge(this.maxBytes)));
-      await settleBoth(pipeline(part.file, inspector), this.storage.put(key, inspector, { contentType: fileType }));
+      // The body ending inside the part, or the client going away, is the client's fault (400).
+      let bodyFailure: Error | undefined;
+      part.file.once('error', (error: Error) => (bodyFailure ??= error));
+      request.raw.once('aborted', () => (bodyFailure ??= new Error('the client closed the connection')));
+      try {
+        await settleBoth(pipeline(part.file, inspector), this.storage.put(key, inspector, { contentType: fileType }));
+      } catch (error) {
+        if (!(error instanceof AppError) && bodyFailure) throw malformedMultipart(bodyFailure.message);
+        throw error;
+      }
       if (part.file.truncated) throw fileTooLarge(this.maxBytes);
       return { attachmentId, key, fileName, fileType, size: inspector.size, checksum: inspector.checksum };
     } catch (error) {

@@ -8,6 +8,8 @@ export enum AttachmentErrorCode {
   TooLarge = 'PAYLOAD_TOO_LARGE',
   /** The multipart body has no `file` part, or the file is empty. */
   ValidationFailed = 'VALIDATION_FAILED',
+  /** The multipart body cannot be parsed (no boundary, ends inside a part, connection cut). */
+  MalformedBody = 'MALFORMED_BODY',
   /** The file's bytes do not match its declared type (magic bytes; UTF-8 without NUL for text/plain). */
   ContentMismatch = 'CONTENT_MISMATCH',
   /** The attachment has not been scanned clean (PENDING or INFECTED): its content cannot be downloaded. */
@@ -47,6 +49,19 @@ export const fileMissing = () =>
     detail: 'The multipart body has no file.',
     errors: [{ field: 'file', message: 'is required' }],
   });
+
+export const malformedMultipart = (reason: string) =>
+  new AppError(AttachmentErrorCode.MalformedBody, 400, 'Malformed body', {
+    detail: `The multipart body could not be read: ${reason}.`,
+  });
+
+/** A parser error as the problem to answer: its own 4xx (limits) when it has one, else a malformed body. */
+export function multipartProblem(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return error;
+  return malformedMultipart(error instanceof Error ? error.message : 'unreadable');
+}
 
 export const fileEmpty = (fileName: string) =>
   new AppError(AttachmentErrorCode.ValidationFailed, 400, 'Bad Request', {
