@@ -195,6 +195,17 @@ describe('workflow attachments', () => {
         `attachment; filename="Referral note.pdf"; filename*=UTF-8''Referral%20note.pdf`,
       );
 
+      const head = await api.inject({
+        method: 'HEAD',
+        url: `/workflows/${workflow.id}/attachments/${attachmentId}/content`,
+        headers: owner,
+      });
+      // HEAD: the same headers, no body, and not a download.
+      expect(head.statusCode).toBe(200);
+      expect(head.headers.etag).toBe(`"${checksum}"`);
+      expect(head.headers['content-length']).toBe(String(SAMPLE_FILES.pdf.length));
+      expect(head.rawPayload.length).toBe(0);
+
       const row = await attachmentRow(attachmentId);
       expect(row.download_count).toBe(1);
       expect(row.last_download).not.toBeNull();

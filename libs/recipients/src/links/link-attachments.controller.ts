@@ -18,6 +18,7 @@ import {
   AttachmentsService,
   AttachmentUploadService,
   DOWNLOAD_PROBLEMS,
+  isHeadRequest,
   sendAttachmentContent,
   sessionClosed,
   UPLOAD_BODY,
@@ -117,6 +118,11 @@ export class LinkAttachmentsController {
     @Headers(LINK_VERIFICATION_HEADER) grant?: string,
   ): Promise<FastifyReply> {
     const link = await this.verifiedLink(token, grant);
+    if (isHeadRequest(reply)) {
+      return sendAttachmentContent(reply, {
+        attachment: await this.attachments.describeContent(link.sessionId, attachmentId),
+      });
+    }
     return sendAttachmentContent(
       reply,
       await this.attachments.download(link.sessionId, attachmentId, link.recipientId),

@@ -18,7 +18,8 @@ import { toAttachmentResponse, type AttachmentResponse } from './dto/attachment.
 /** A download ready to send: the row (as counted) and its verified content. */
 export interface AttachmentDownload {
   attachment: AttachmentResponse;
-  content: Readable;
+  /** Absent for a HEAD request: headers only. */
+  content?: Readable;
 }
 
 /**
@@ -70,12 +71,17 @@ export class AttachmentsService {
     return toAttachmentResponse(row);
   }
 
+  /**
+   * What a download would send, without the content and without counting it (HEAD): the same
+   * refusals as `download` for missing, purged and unclean attachments.
+   */
+  async describeContent(sessionId: string, attachmentId: string): Promise<AttachmentResponse> {
+    return toAttachmentResponse(await this.downloadable(sessionId, attachmentId));
+  }
+
   /** `recipientId` names the downloading recipient in the audit entry (link route). */
   async download(sessionId: string, attachmentId: string, recipientId?: string): Promise<AttachmentDownload> {
-    const row = await this.prisma.scoped.attachment.findFirst({ where: { id: attachmentId, sessionId } });
-    if (!row) throw attachmentNotFound();
-    if (row.purgedAt) throw attachmentPurged();
-    if (row.scanStatus !== 'CLEAN') throw notClean(row.scanStatus);
+    const row = await this.downloadable(sessionId, attachmentId);
 
     const actual = await sha256Of(await this.open(row.storageKey, attachmentId));
     if (!actual.equals(Buffer.from(row.checksum))) {
@@ -112,6 +118,14 @@ export class AttachmentsService {
       content.destroy();
       throw error;
     }
+  }
+
+  private async downloadable(sessionId: string, attachmentId: string) {
+    const row = await this.prisma.scoped.attachment.findFirst({ where: { id: attachmentId, sessionId } });
+    if (!row) throw attachmentNotFound();
+    if (row.purgedAt) throw attachmentPurged();
+    if (row.scanStatus !== 'CLEAN') throw notClean(row.scanStatus);
+    return row;
   }
 
   /** The stored object; a CLEAN row without its object is an integrity failure, not a 404. */

@@ -25,7 +25,7 @@ import { creatorOf, WorkflowAccess } from '../../sessions/workflow-access.servic
 import { AttachmentUploadService } from '../attachment-upload.service';
 import { AttachmentsService } from '../attachments.service';
 import { AttachmentResponse } from '../dto/attachment.response';
-import { sendAttachmentContent } from './attachment-content';
+import { isHeadRequest, sendAttachmentContent } from './attachment-content';
 import { DOWNLOAD_PROBLEMS, UPLOAD_BODY, UPLOAD_PROBLEMS } from './attachment-openapi';
 
 const CREATOR_ROLES = ['OWNER', 'ADMIN', 'MANAGER', 'MEMBER'] as const;
@@ -113,6 +113,9 @@ export class AttachmentsController {
     @Param('attachmentId', uuidParam('attachmentId')) attachmentId: string,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
+    if (isHeadRequest(reply)) {
+      return sendAttachmentContent(reply, { attachment: await this.attachments.describeContent(id, attachmentId) });
+    }
     return sendAttachmentContent(reply, await this.attachments.download(id, attachmentId));
   }
 }
