@@ -162,8 +162,14 @@ export const configSchema = Joi.object<AppEnvironment, true>({
   RECIPIENT_CODE_TTL_MINUTES: Joi.number().min(1).max(1_440).default(10),
   RECIPIENT_CODE_MAX_ATTEMPTS: Joi.number().integer().min(1).max(20).default(5),
   RECIPIENT_VERIFICATION_TTL_MINUTES: Joi.number().min(1).max(1_440).default(60),
-  REMINDER_AFTER_HOURS: Joi.number().min(0).max(24 * 365).default(24),
-  REMINDER_EVERY_HOURS: Joi.number().min(0.01).max(24 * 365).default(24),
+  REMINDER_AFTER_HOURS: Joi.number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
+  REMINDER_EVERY_HOURS: Joi.number()
+    .min(0.01)
+    .max(24 * 365)
+    .default(24),
   REMINDER_MAX: Joi.number().integer().min(0).max(100).default(3),
   ATTACHMENT_MAX_BYTES: Joi.number().integer().min(1).max(1_073_741_824).default(10_485_760),
   ATTACHMENT_ALLOWED_TYPES: Joi.string()
