@@ -89,6 +89,16 @@ describe('workflow attachments', () => {
       headers: { ...headers, ...body.headers },
     });
 
+  /** The API on a real port (for tests that need a socket), started once; afterAll closes it. */
+  let origin: string | undefined;
+  const listening = async (): Promise<string> => {
+    if (!origin) {
+      await api.listen({ port: 0, host: '127.0.0.1' });
+      origin = api.getHttpAdapter().getInstance().listeningOrigin;
+    }
+    return origin;
+  };
+
   /** The worker (scans) starts with the first wait, so that uploads before it are certainly PENDING. */
   const waitForScan = async (attachmentId: string) => {
     worker ??= await startWorker(env);
@@ -330,14 +340,13 @@ describe('workflow attachments', () => {
     it('answers 422, 413 and 415 over a real connection while the body is still arriving', async () => {
       // inject() hands over the whole body at once; a socket delivers it in pieces while the
       // refusal (bad signature in the first bytes, or the size limit) is already decided.
-      await api.listen({ port: 0, host: '127.0.0.1' });
-      const base = api.getHttpAdapter().getInstance().listeningOrigin;
+      const base = await listening();
       const send = (name: string, type: string, data: Buffer) => {
         const form = new FormData();
         form.append('file', new Blob([data], { type }), name);
         return fetch(`${base}/workflows/${workflow.id}/attachments`, { method: 'POST', body: form, headers: owner });
       };
-      try {
+      {
         const mismatch = await send('fake.pdf', 'application/pdf', Buffer.alloc(MAX_BYTES - 100, 'z'));
         expect(mismatch.status).toBe(422);
         const big = await send(
@@ -355,7 +364,7 @@ describe('workflow attachments', () => {
           '--xyz\r\nContent-Disposition: form-data; name="file"; filename="cut.pdf"\r\n' +
             `Content-Type: application/pdf\r\n\r\n%PDF-1.4 ${'x'.repeat(5000)}`,
         );
-        const { port } = new URL(base!);
+        const { port } = new URL(base);
         const statusLine = await new Promise<string>((resolve, reject) => {
           const socket = connect(Number(port), '127.0.0.1', () => {
             socket.write(
@@ -369,8 +378,6 @@ describe('workflow attachments', () => {
           socket.once('error', reject);
         });
         expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
-      } finally {
-        await api.getHttpAdapter().getInstance().server.close();
       }
     });
 
@@ -439,6 +446,50 @@ describe('workflow attachments', () => {
       );
       expect(viewer.statusCode).toBe(403);
     });
+  });
+
+  it('deletes the stored file when the workflow is cancelled while the file is still arriving', async () => {
+    const workflow = await createWorkflow(api, owner);
+    const address = await listening();
+    {
+      const { port } = new URL(address);
+      const head = Buffer.from(
+        '--xyz\r\nContent-Disposition: form-data; name="file"; filename="slow.pdf"\r\n' +
+          'Content-Type: application/pdf\r\n\r\n%PDF-1.4 first half ',
+      );
+      const tail = Buffer.from('second half\r\n--xyz--\r\n');
+      const socket = connect(Number(port), '127.0.0.1');
+      const answer = new Promise<string>((resolve, reject) => {
+        let text = '';
+        socket.on('data', (data) => (text += data.toString('latin1')));
+        socket.once('end', () => resolve(text));
+        socket.once('error', reject);
+      });
+      socket.write(
+        `POST /workflows/${workflow.id}/attachments HTTP/1.1\r\nHost: localhost\r\n` +
+          `Authorization: ${owner.authorization}\r\nConnection: close\r\n` +
+          `Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: ${head.length + tail.length}\r\n\r\n`,
+      );
+      socket.write(head);
+      // The upload passed its first check and is writing: a temporary file exists.
+      await waitFor('the upload to start writing', async () =>
+        (await storedFiles(storageDir)).some((f) => f.includes(workflow.id) && f.endsWith('.part')),
+      );
+      const cancel = await api.inject({
+        method: 'POST',
+        url: `/workflows/${workflow.id}/cancel`,
+        payload: {},
+        headers: owner,
+      });
+      expect(cancel.statusCode).toBe(200);
+      socket.write(tail);
+
+      const response = await answer;
+      expect(response.split('\r\n')[0]).toBe('HTTP/1.1 409 Conflict');
+      expect(response).toContain('CANCELLED');
+      expect(await attachmentRows(workflow.id)).toEqual([]);
+      expect((await storedFiles(storageDir)).filter((f) => f.includes(workflow.id))).toEqual([]);
+    }
   });
 
   it('refuses uploads to a cancelled or expired workflow with 409', async () => {
