@@ -544,6 +544,550 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's webhook subscriptions, newest first */
+        get: operations["Webhooks_list"];
+        put?: never;
+        /**
+         * Subscribe a URL to event types
+         * @description The response holds the first signing secret, once; it is stored encrypted and never shown again. The URL must be https and may not name a private, loopback or link-local host; names are checked again at every delivery.
+         */
+        post: operations["Webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery with its attempt log */
+        get: operations["Webhooks_getDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver a DEAD or SUCCEEDED delivery again
+         * @description The delivery goes back to PENDING with the same event id and is attempted again with backoff.
+         */
+        post: operations["Webhooks_redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook subscription */
+        get: operations["Webhooks_get"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription with its secrets and deliveries */
+        delete: operations["Webhooks_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a subscription
+         * @description Setting `active: true` re-enables a disabled subscription and resets its run of failures.
+         */
+        patch: operations["Webhooks_update"];
+        trace?: never;
+    };
+    "/webhooks/{id}/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a signing secret (for rotation)
+         * @description Every active secret signs each delivery; revoke the old one once receivers use the new one.
+         */
+        post: operations["Webhooks_createSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/secrets/{secretId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a signing secret (idempotent) */
+        delete: operations["Webhooks_revokeSecret"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subscription's deliveries, newest first, with their attempts */
+        get: operations["Webhooks_listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's workflows, newest first, with filters */
+        get: operations["Workflows_list"];
+        put?: never;
+        /**
+         * Start a workflow: a document routed to recipients in order
+         * @description The response holds each recipient's secret link, once (only hashes are stored). The first recipient is notified.
+         */
+        post: operations["Workflows_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts by status, completion rate and median time to complete, overall and per recipient type
+         * @description Over the sessions created in the range. A recipient's time to complete is counted from the session's creation.
+         */
+        get: operations["Workflows_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One workflow with its recipients (never their links), attachments and progress */
+        get: operations["Workflows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an ACTIVE workflow (its creator or a tenant admin)
+         * @description Every link of the workflow stops working. Any state other than ACTIVE answers 409.
+         */
+        post: operations["Workflows_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/legal-hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put a workflow on legal hold, or release it (tenant admins)
+         * @description Retention never purges a workflow on legal hold.
+         */
+        put: operations["Workflows_setLegalHold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workflow's audit trail, newest first */
+        get: operations["Workflows_auditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workflow's attachments, newest first */
+        get: operations["Attachments_list"];
+        put?: never;
+        /**
+         * Attach a file to an ACTIVE workflow (its creator or a tenant admin)
+         * @description multipart/form-data with one part `file`. The type must be in ATTACHMENT_ALLOWED_TYPES and the bytes must match it (PDF, PNG and JPEG signatures; UTF-8 without NUL for text/plain). The attachment is PENDING until scanned; only CLEAN content can be downloaded.
+         */
+        post: operations["Attachments_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attachment (metadata and scan state) */
+        get: operations["Attachments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/attachments/{attachmentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an attachment's content (CLEAN only)
+         * @description The SHA-256 of the stored content is checked against the one recorded at upload before anything is sent; ETag is that checksum (hex). Counted and audited (attachment.downloaded).
+         */
+        get: operations["Attachments_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * View a link: the document, your form and status, whose turn it is, attachments
+         * @description The first view marks the recipient ACCESSED. A recipient that must verify sees only a landing page (`verificationRequired: true`, where a code can be sent) until it sends a live verification token.
+         */
+        get: operations["RecipientLinks_view"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Save a draft of your form
+         * @description Merges `formData` into the saved draft (null removes a field) and validates it as a draft: known fields only and their formats; required fields and consent are checked when completing. Status becomes IN_PROGRESS.
+         */
+        patch: operations["RecipientLinks_saveDraft"];
+        trace?: never;
+    };
+    "/r/{token}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete your step
+         * @description Only when it is your turn, exactly once. The saved draft and `formData` are merged and validated in full for your recipient type (errors name `formData.<field>`). The next recipient is notified; the last completion completes the workflow.
+         */
+        post: operations["RecipientLinks_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline, with a reason
+         * @description Only when it is your turn. The workflow stops (CANCELLED) and its creator is notified.
+         */
+        post: operations["RecipientLinks_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a one-time code to your email or phone
+         * @description At most 5 codes an hour. The code expires after RECIPIENT_CODE_TTL_MINUTES; a new code replaces the previous one.
+         */
+        post: operations["RecipientVerification_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}/verification/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the code; returns the verification token
+         * @description Send `verificationToken` as the `X-Link-Verification` header on the link routes until `expiresAt`. Wrong codes count; after RECIPIENT_CODE_MAX_ATTEMPTS the code is dead (429) and a new one must be sent.
+         */
+        post: operations["RecipientVerification_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach a file to the workflow (only when it is your turn)
+         * @description multipart/form-data with one part `file`; the same checks as the creator’s upload (allowed type, content matching it, size limit). The attachment is PENDING until scanned.
+         */
+        post: operations["LinkAttachments_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{token}/attachments/{attachmentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download one of the workflow's attachments (CLEAN only)
+         * @description The checksum is verified before anything is sent; counted and audited with the link as actor.
+         */
+        get: operations["LinkAttachments_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/recipients/{recipientId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a recipient a new link (the workflow's creator or a tenant admin)
+         * @description A new token replaces the old one at once (the old link answers 404 from now on). The recipient is sent the new link if it is their turn; otherwise they get it at hand-over. The response holds the new link, once.
+         */
+        post: operations["CreatorControls_resend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/recipients/{recipientId}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a recipient's step to another person or contact (the workflow's creator or a tenant admin)
+         * @description The previous person and contacts are kept in the assignment history; the recipient starts over (PENDING, no draft, verification again) with a new link, and the old link answers 404 at once. The contacts given replace the old ones (email, phone or both); the name is kept unless given. The response holds the new link, once.
+         */
+        post: operations["CreatorControls_reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/recipients/{recipientId}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A recipient's notification state and messages, newest first (the workflow's creator or a tenant admin)
+         * @description Addresses are masked; message bodies (links, codes) are never stored.
+         */
+        get: operations["CreatorControls_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/recipients/{recipientId}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recipient's previous assignments, most recently replaced first (the workflow's creator or a tenant admin) */
+        get: operations["CreatorControls_assignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -980,6 +1524,824 @@ export interface components {
             checks?: {
                 [key: string]: components["schemas"]["DependencyStatus"];
             };
+        };
+        CreateWebhookDto: {
+            /**
+             * @description Where deliveries are POSTed: https (http only when the server allows private targets), at most 2,000 characters.
+             * @example https://hooks.example.com/itinera
+             */
+            url: string;
+            /**
+             * @example [
+             *       "workflow.completed"
+             *     ]
+             */
+            eventTypes: ("workflow.created" | "workflow.completed" | "workflow.cancelled" | "workflow.expired" | "recipient.viewed" | "recipient.completed" | "recipient.declined" | "recipient.expired" | "attachment.scanned")[];
+            /** @description What the subscription is for. */
+            description?: string;
+        };
+        WebhookSecretResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @description The first characters of the secret (`whsec_…`), to tell secrets apart. */
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        CreatedWebhookSecretResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @description The first characters of the secret (`whsec_…`), to tell secrets apart. */
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The signing secret, shown once: `whsec_` and 32 random bytes in base64url. The HMAC key is this whole string. */
+            secret: string;
+        };
+        CreatedWebhookResponse: {
+            /** Format: uuid */
+            id: string;
+            eventTypes: ("workflow.created" | "workflow.completed" | "workflow.cancelled" | "workflow.expired" | "recipient.viewed" | "recipient.completed" | "recipient.declined" | "recipient.expired" | "attachment.scanned")[];
+            description: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** @description The signing secrets (active and revoked), without the secrets themselves. */
+            secrets: components["schemas"]["WebhookSecretResponse"][];
+            secret: components["schemas"]["CreatedWebhookSecretResponse"];
+            url: string;
+            /** @description Deliveries are made only while active. */
+            active: boolean;
+            /** @description Dead deliveries in a row; the subscription is disabled when it reaches the configured limit. */
+            consecutiveFailures: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookResponse: {
+            /** Format: uuid */
+            id: string;
+            eventTypes: ("workflow.created" | "workflow.completed" | "workflow.cancelled" | "workflow.expired" | "recipient.viewed" | "recipient.completed" | "recipient.declined" | "recipient.expired" | "attachment.scanned")[];
+            description: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** @description The signing secrets (active and revoked), without the secrets themselves. */
+            secrets: components["schemas"]["WebhookSecretResponse"][];
+            url: string;
+            /** @description Deliveries are made only while active. */
+            active: boolean;
+            /** @description Dead deliveries in a row; the subscription is disabled when it reaches the configured limit. */
+            consecutiveFailures: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookDeliveryAttemptResponse: {
+            statusCode: number | null;
+            error: string | null;
+            /** @description 1 for the first attempt. */
+            attempt: number;
+            durationMs: number;
+            /** Format: date-time */
+            attemptedAt: string;
+        };
+        WebhookDeliveryResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            subscriptionId: string;
+            /**
+             * Format: uuid
+             * @description The event's id (the `Itinera-Event-Id` header), the same for every subscription and attempt.
+             */
+            eventId: string;
+            /** @enum {string} */
+            status: "PENDING" | "SUCCEEDED" | "DEAD";
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            /** @description The body that is POSTed: `{ id, type, occurredAt, tenantId, data }`. */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** @description Every attempt, oldest first. */
+            attemptLog: components["schemas"]["WebhookDeliveryAttemptResponse"][];
+            eventType: string;
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateWebhookDto: {
+            /** @example https://hooks.example.com/itinera */
+            url?: string;
+            eventTypes?: ("workflow.created" | "workflow.completed" | "workflow.cancelled" | "workflow.expired" | "recipient.viewed" | "recipient.completed" | "recipient.declined" | "recipient.expired" | "attachment.scanned")[];
+            /** @description A new description; null clears it. */
+            description?: string | null;
+            /** @description false pauses deliveries; true re-enables a subscription (and resets its run of failures). */
+            active?: boolean;
+        };
+        CreateRecipientDto: {
+            /** @enum {string} */
+            type: "PRESCRIBER" | "PATIENT" | "PHARMACY" | "INSURANCE" | "CUSTOM";
+            /**
+             * @description Where the link is sent by SMS, in E.164 (`+15551234567`).
+             * @example +15551234567
+             */
+            phone?: string;
+            /** @description The JSON Schema of a CUSTOM recipient's form (required for CUSTOM, refused for the other types; at most 16 KiB). */
+            formSchema?: {
+                [key: string]: unknown;
+            };
+            /** @description The person or organisation, as the notification addresses them. */
+            name: string;
+            /**
+             * Format: email
+             * @description Where the link is sent by email (stored lower-case). Give an email, a phone or both.
+             */
+            email?: string;
+            /** @description Whether the recipient must confirm a one-time code before seeing health data (default: true for PATIENT, false otherwise). */
+            requiresVerification?: boolean;
+        };
+        CreateWorkflowDto: {
+            /**
+             * Format: uri
+             * @description The document the recipients work on: an https URL of at most 500 characters.
+             * @example https://docs.example.com/prescriptions/123.pdf
+             */
+            documentUrl: string;
+            /** @description The recipients in the order they act (the first one is notified at once). */
+            recipients: components["schemas"]["CreateRecipientDto"][];
+            /**
+             * Format: date-time
+             * @description When the links stop working; default now + WORKFLOW_TTL_HOURS. Must be in the future.
+             */
+            expiresAt?: string;
+            /** @description Free-form JSON object for the caller's own references (searchable with the `metadata` filter), at most WORKFLOW_METADATA_MAX_BYTES serialized. */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
+        CreatedWorkflowRecipientResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Position in the route, from 0. */
+            orderIndex: number;
+            /** @enum {string} */
+            type: "PRESCRIBER" | "PATIENT" | "PHARMACY" | "INSURANCE" | "CUSTOM";
+            /** @enum {string} */
+            status: "PENDING" | "ACCESSED" | "IN_PROGRESS" | "COMPLETED" | "DECLINED" | "FAILED" | "EXPIRED";
+            name: string | null;
+            email: string | null;
+            phone: string | null;
+            /** @description The JSON Schema of a CUSTOM recipient's form. */
+            formSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description What the recipient entered (a draft until COMPLETED; erased by retention). */
+            formData: {
+                [key: string]: unknown;
+            };
+            declineReason: string | null;
+            /** Format: date-time */
+            accessedAt: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
+            /** Format: date-time */
+            declinedAt: string | null;
+            /** Format: date-time */
+            emailSentAt: string | null;
+            /** Format: date-time */
+            smsSentAt: string | null;
+            reminderCount: number;
+            /** Format: date-time */
+            lastRemindedAt: string | null;
+            /** @description Failed notification attempts so far. */
+            retryCount: number;
+            /** @description The last notification failure. */
+            errorMessage: string | null;
+            /** @description The recipient's secret link, `${PUBLIC_BASE_URL}/r/<token>`: in this response only, never again. */
+            link: string;
+            requiresVerification: boolean;
+            /**
+             * Format: date-time
+             * @description When the current link was issued.
+             */
+            tokenIssuedAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        WorkflowAttachmentResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Bytes. */
+            fileSize: number;
+            /** @enum {string} */
+            scanStatus: "PENDING" | "CLEAN" | "INFECTED" | "FAILED";
+            downloadCount: number;
+            /**
+             * Format: uuid
+             * @description The recipient who uploaded it through their link, if one did.
+             */
+            recipientId: string | null;
+            fileName: string;
+            fileType: string;
+            /** Format: date-time */
+            uploadedAt: string;
+        };
+        WorkflowProgress: {
+            /** @description Number of recipients. */
+            total: number;
+            /** @description Recipients that completed. */
+            completed: number;
+            /** @description order_index of the recipient whose turn it is (equals `total` once all completed). */
+            currentRecipientOrder: number;
+            /** @description completed / total, as a whole percentage. */
+            percent: number;
+        };
+        CreatedWorkflowResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "COMPLETED" | "CANCELLED" | "EXPIRED";
+            /**
+             * Format: uuid
+             * @description The user or API key that created it.
+             */
+            creatorId: string;
+            /** @enum {string} */
+            creatorType: "USER" | "API_KEY";
+            metadata: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @description When it left ACTIVE.
+             */
+            finishedAt: string | null;
+            cancelReason: string | null;
+            /**
+             * Format: date-time
+             * @description When retention erased its form data and attachment contents.
+             */
+            purgedAt: string | null;
+            recipients: components["schemas"]["CreatedWorkflowRecipientResponse"][];
+            attachments: components["schemas"]["WorkflowAttachmentResponse"][];
+            documentUrl: string;
+            progress: components["schemas"]["WorkflowProgress"];
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description Kept past the retention period while true. */
+            legalHold: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WorkflowSummaryResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "COMPLETED" | "CANCELLED" | "EXPIRED";
+            /**
+             * Format: uuid
+             * @description The user or API key that created it.
+             */
+            creatorId: string;
+            /** @enum {string} */
+            creatorType: "USER" | "API_KEY";
+            metadata: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @description When it left ACTIVE.
+             */
+            finishedAt: string | null;
+            cancelReason: string | null;
+            /**
+             * Format: date-time
+             * @description When retention erased its form data and attachment contents.
+             */
+            purgedAt: string | null;
+            documentUrl: string;
+            progress: components["schemas"]["WorkflowProgress"];
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description Kept past the retention period while true. */
+            legalHold: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RecipientStatusCounts: {
+            PENDING: number;
+            ACCESSED: number;
+            IN_PROGRESS: number;
+            COMPLETED: number;
+            DECLINED: number;
+            FAILED: number;
+            EXPIRED: number;
+        };
+        RecipientTypeStats: {
+            /** @enum {string} */
+            type: "PRESCRIBER" | "PATIENT" | "PHARMACY" | "INSURANCE" | "CUSTOM";
+            total: number;
+            /**
+             * @description Median seconds from the session's creation to this recipient's completion (not from when their
+             *     turn began, which is not recorded); null when none completed.
+             */
+            medianSecondsToComplete: number | null;
+            byStatus: components["schemas"]["RecipientStatusCounts"];
+        };
+        WorkflowStatusCounts: {
+            ACTIVE: number;
+            COMPLETED: number;
+            CANCELLED: number;
+            EXPIRED: number;
+        };
+        WorkflowStatsResponse: {
+            total: number;
+            /** @description COMPLETED / (COMPLETED + CANCELLED + EXPIRED); null when none finished. */
+            completionRate: number | null;
+            /** @description Median seconds from creation to completion of the COMPLETED sessions; null when none. */
+            medianSecondsToComplete: number | null;
+            recipientTypes: components["schemas"]["RecipientTypeStats"][];
+            byStatus: components["schemas"]["WorkflowStatusCounts"];
+        };
+        WorkflowRecipientResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Position in the route, from 0. */
+            orderIndex: number;
+            /** @enum {string} */
+            type: "PRESCRIBER" | "PATIENT" | "PHARMACY" | "INSURANCE" | "CUSTOM";
+            /** @enum {string} */
+            status: "PENDING" | "ACCESSED" | "IN_PROGRESS" | "COMPLETED" | "DECLINED" | "FAILED" | "EXPIRED";
+            name: string | null;
+            email: string | null;
+            phone: string | null;
+            /** @description The JSON Schema of a CUSTOM recipient's form. */
+            formSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description What the recipient entered (a draft until COMPLETED; erased by retention). */
+            formData: {
+                [key: string]: unknown;
+            };
+            declineReason: string | null;
+            /** Format: date-time */
+            accessedAt: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
+            /** Format: date-time */
+            declinedAt: string | null;
+            /** Format: date-time */
+            emailSentAt: string | null;
+            /** Format: date-time */
+            smsSentAt: string | null;
+            reminderCount: number;
+            /** Format: date-time */
+            lastRemindedAt: string | null;
+            /** @description Failed notification attempts so far. */
+            retryCount: number;
+            /** @description The last notification failure. */
+            errorMessage: string | null;
+            requiresVerification: boolean;
+            /**
+             * Format: date-time
+             * @description When the current link was issued.
+             */
+            tokenIssuedAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        WorkflowResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "COMPLETED" | "CANCELLED" | "EXPIRED";
+            /**
+             * Format: uuid
+             * @description The user or API key that created it.
+             */
+            creatorId: string;
+            /** @enum {string} */
+            creatorType: "USER" | "API_KEY";
+            metadata: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @description When it left ACTIVE.
+             */
+            finishedAt: string | null;
+            cancelReason: string | null;
+            /**
+             * Format: date-time
+             * @description When retention erased its form data and attachment contents.
+             */
+            purgedAt: string | null;
+            recipients: components["schemas"]["WorkflowRecipientResponse"][];
+            attachments: components["schemas"]["WorkflowAttachmentResponse"][];
+            documentUrl: string;
+            progress: components["schemas"]["WorkflowProgress"];
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description Kept past the retention period while true. */
+            legalHold: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CancelWorkflowDto: {
+            /** @description Why the workflow is stopped (kept on the session and in the audit log). */
+            reason?: string;
+        };
+        LegalHoldDto: {
+            /** @description true keeps the session's contents past the retention period; false releases it. */
+            legalHold: boolean;
+            /** @description Why (kept in the audit log). */
+            reason: string;
+        };
+        AttachmentResponse: {
+            /**
+             * @description Size in bytes.
+             * @example 48213
+             */
+            fileSize: number;
+            /**
+             * @description PENDING until the scan job ran (FAILED: the scanner could not decide after every retry); only CLEAN content can be downloaded.
+             * @enum {string}
+             */
+            scanStatus: "PENDING" | "CLEAN" | "INFECTED" | "FAILED";
+            downloadCount: number;
+            /** @example 0b5e1c8a-6f3e-4c1e-9b1a-2f8e4d6c7a90 */
+            id: string;
+            /** @description The workflow (session) it belongs to. */
+            workflowId: string;
+            /** @description The recipient who uploaded it through their link; null when the creator (or an admin) did. */
+            recipientId: string | null;
+            /** @description The user or API key that uploaded it; null for a recipient's upload. */
+            uploadedById: string | null;
+            /**
+             * @description The file name as uploaded, without directories or control characters.
+             * @example referral.pdf
+             */
+            fileName: string;
+            /**
+             * @description The declared media type, checked against the content.
+             * @example application/pdf
+             */
+            fileType: string;
+            /** @description SHA-256 of the content, hex; the download's ETag. */
+            checksum: string;
+            /** @description The signature found when INFECTED. */
+            scanDetail: string | null;
+            /** Format: date-time */
+            scannedAt: string | null;
+            /** Format: date-time */
+            lastDownload: string | null;
+            /**
+             * Format: date-time
+             * @description When retention deleted the content (the row stays).
+             */
+            purgedAt: string | null;
+            /** Format: date-time */
+            uploadedAt: string;
+        };
+        LinkRecipientView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            type: "PRESCRIBER" | "PATIENT" | "PHARMACY" | "INSURANCE" | "CUSTOM";
+            name: string | null;
+            /** @enum {string} */
+            status: "PENDING" | "ACCESSED" | "IN_PROGRESS" | "COMPLETED" | "DECLINED" | "FAILED" | "EXPIRED";
+            /** @description The JSON Schema of the recipient's form (the built-in type's, or the CUSTOM one). */
+            formSchema: {
+                [key: string]: unknown;
+            };
+            /** @description The form data saved so far. */
+            formData: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            accessedAt: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
+            /** @description 0-based position on the route. */
+            orderIndex: number;
+        };
+        LinkLandingRecipientView: {
+            /** @enum {string} */
+            type: "PRESCRIBER" | "PATIENT" | "PHARMACY" | "INSURANCE" | "CUSTOM";
+        };
+        VerificationChannelView: {
+            /** @enum {string} */
+            channel: "EMAIL" | "SMS";
+            /** @description The address, masked (e.g. `j***@e***.com`, `+*******4567`). */
+            destination: string;
+        };
+        LinkWorkflowView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "COMPLETED" | "CANCELLED" | "EXPIRED";
+            documentUrl: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description order_index of the recipient whose turn it is (equals total once all completed). */
+            currentRecipientOrder: number;
+            /** @description It is this recipient's turn to complete or decline. */
+            yourTurn: boolean;
+            total: number;
+            completed: number;
+        };
+        LinkAttachmentView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            scanStatus: "PENDING" | "CLEAN" | "INFECTED" | "FAILED";
+            /** Format: date-time */
+            uploadedAt: string;
+            fileName: string;
+            fileType: string;
+            fileSize: number;
+        };
+        LinkViewResponse: {
+            /** @description Where a verification code can be sent (landing page only). */
+            verificationChannels?: components["schemas"]["VerificationChannelView"][];
+            /** @description The recipient (on the landing page, its type only). */
+            recipient: components["schemas"]["LinkRecipientView"] | components["schemas"]["LinkLandingRecipientView"];
+            workflow?: components["schemas"]["LinkWorkflowView"];
+            attachments?: components["schemas"]["LinkAttachmentView"][];
+            verificationRequired: boolean;
+        };
+        PrescriberFormDto: {
+            /**
+             * @description National Provider Identifier: 10 digits with a valid check digit.
+             * @example 1234567893
+             */
+            npi: string;
+            /**
+             * @description Must be true to complete.
+             * @enum {boolean}
+             */
+            consent: true;
+            /** @description The prescriber's full name. */
+            fullName: string;
+            /** @description The full name typed again as a signature (compared case-insensitively). */
+            signature: string;
+        };
+        PatientFormDto: {
+            /**
+             * Format: date
+             * @description Date of birth, ISO (YYYY-MM-DD), in the past and not before 1900.
+             * @example 1980-04-12
+             */
+            dateOfBirth: string;
+            /**
+             * @description Must be true to complete.
+             * @enum {boolean}
+             */
+            consentAccepted: true;
+            /** @description The patient's full name. */
+            fullName: string;
+        };
+        PharmacyFormDto: {
+            /**
+             * @description NCPDP provider id: 7 digits.
+             * @example 1234567
+             */
+            ncpdpId?: string;
+            /**
+             * @description The pharmacy's NPI (10 digits with a valid check digit).
+             * @example 1234567893
+             */
+            npi?: string;
+            /** @description The pharmacy's name. */
+            name: string;
+        };
+        InsuranceFormDto: {
+            /**
+             * @description The insurer's decision on the request.
+             * @enum {string}
+             */
+            decision?: "APPROVED" | "DENIED" | "PENDING_INFORMATION";
+            /** @description The payer (insurance company or plan). */
+            payer: string;
+            /** @description The member id on the plan. */
+            memberId: string;
+            /** @description The group number, when the plan has one. */
+            groupNumber?: string;
+            /** @description A note on the decision. */
+            decisionNote?: string;
+        };
+        SaveDraftDto: {
+            /** @description The recipient's form data: the form of its type (PRESCRIBER, PATIENT, PHARMACY, INSURANCE) or, for CUSTOM, an object valid against the JSON Schema given at creation. Unknown fields are refused by name (`formData.<field>`). */
+            formData: {
+                [key: string]: unknown;
+            } & (components["schemas"]["PrescriberFormDto"] | components["schemas"]["PatientFormDto"] | components["schemas"]["PharmacyFormDto"] | components["schemas"]["InsuranceFormDto"] | {
+                [key: string]: unknown;
+            });
+        };
+        DraftSavedResponse: {
+            /** @enum {string} */
+            status: "PENDING" | "ACCESSED" | "IN_PROGRESS" | "COMPLETED" | "DECLINED" | "FAILED" | "EXPIRED";
+            formData: {
+                [key: string]: unknown;
+            };
+        };
+        CompleteRecipientDto: {
+            /** @description The recipient's form data: the form of its type (PRESCRIBER, PATIENT, PHARMACY, INSURANCE) or, for CUSTOM, an object valid against the JSON Schema given at creation. Unknown fields are refused by name (`formData.<field>`). */
+            formData: {
+                [key: string]: unknown;
+            } & (components["schemas"]["PrescriberFormDto"] | components["schemas"]["PatientFormDto"] | components["schemas"]["PharmacyFormDto"] | components["schemas"]["InsuranceFormDto"] | {
+                [key: string]: unknown;
+            });
+        };
+        RecipientActionResponse: {
+            /** Format: uuid */
+            recipientId: string;
+            /** @enum {string} */
+            status: "PENDING" | "ACCESSED" | "IN_PROGRESS" | "COMPLETED" | "DECLINED" | "FAILED" | "EXPIRED";
+            /**
+             * @description The session after the action (COMPLETED after the last completion, CANCELLED after a decline).
+             * @enum {string}
+             */
+            workflowStatus: "ACTIVE" | "COMPLETED" | "CANCELLED" | "EXPIRED";
+            currentRecipientOrder: number;
+            completed: number;
+            total: number;
+        };
+        DeclineRecipientDto: {
+            /** @description Why the recipient declines; the creator sees it. */
+            reason: string;
+        };
+        SendVerificationCodeDto: {
+            /**
+             * @description Where to send the code: the recipient must have that contact.
+             * @enum {string}
+             */
+            channel: "EMAIL" | "SMS";
+        };
+        VerificationCodeSentResponse: {
+            /** @enum {string} */
+            channel: "EMAIL" | "SMS";
+            /** @description The address the code goes to, masked. */
+            destination: string;
+            /**
+             * Format: date-time
+             * @description Until when the code can be confirmed.
+             */
+            expiresAt: string;
+        };
+        ConfirmVerificationCodeDto: {
+            /**
+             * @description The 6-digit code that was sent.
+             * @example 123456
+             */
+            code: string;
+        };
+        VerificationGrantResponse: {
+            /** @description Send it as the `X-Link-Verification` header with every request of this link until it expires. */
+            verificationToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        RenewedLinkResponse: {
+            /**
+             * Format: uuid
+             * @description The recipient.
+             */
+            recipientId: string;
+            /** @description The new link, `${PUBLIC_BASE_URL}/r/<token>`; the previous one stopped working. */
+            link: string;
+            /**
+             * Format: date-time
+             * @description When the new link was issued.
+             */
+            tokenIssuedAt: string;
+            /** @description Whether the recipient is being sent the link now (it is their turn); otherwise they get it at hand-over. */
+            notified: boolean;
+            /** @description The recipient's status after the change. */
+            status: string;
+        };
+        ReassignRecipientDto: {
+            /**
+             * @description Where the new link is sent by SMS, in E.164 (`+15551234567`).
+             * @example +15551234567
+             */
+            phone?: string;
+            /** @description The new person's name; the current name is kept when omitted. */
+            name?: string;
+            /**
+             * Format: email
+             * @description Where the new link is sent by email (stored lower-case).
+             */
+            email?: string;
+            /** @description Why (kept with the previous assignment). */
+            reason?: string;
+        };
+        ReassignedRecipientResponse: {
+            /**
+             * Format: uuid
+             * @description The recipient.
+             */
+            recipientId: string;
+            /**
+             * Format: uuid
+             * @description The recipient_assignments row holding the previous person and contacts.
+             */
+            assignmentId: string;
+            /** @description The new link, `${PUBLIC_BASE_URL}/r/<token>`; the previous one stopped working. */
+            link: string;
+            /**
+             * Format: date-time
+             * @description When the new link was issued.
+             */
+            tokenIssuedAt: string;
+            /** @description Whether the recipient is being sent the link now (it is their turn); otherwise they get it at hand-over. */
+            notified: boolean;
+            /** @description The recipient's status after the change. */
+            status: string;
+        };
+        NotificationMessageResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            channel: "EMAIL" | "SMS";
+            /** @enum {string} */
+            status: "QUEUED" | "SENT" | "FAILED";
+            lastError: string | null;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** @description link, reminder or verification-code. */
+            kind: string;
+            /** @description The address, masked (`a***@example.com`, `+1*******567`). */
+            to: string;
+            /** @description Delivery attempts made. */
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RecipientNotificationState: {
+            /** Format: uuid */
+            recipientId: string;
+            /**
+             * Format: date-time
+             * @description When an email last reached the provider.
+             */
+            emailSentAt: string | null;
+            /**
+             * Format: date-time
+             * @description When an SMS last reached the provider.
+             */
+            smsSentAt: string | null;
+            /** Format: date-time */
+            lastRemindedAt: string | null;
+            /** @description The last delivery error. */
+            errorMessage: string | null;
+            /** @description Reminders sent so far (at most REMINDER_MAX). */
+            reminderCount: number;
+            /** @description Failed delivery attempts so far. */
+            retryCount: number;
+        };
+        RecipientNotificationsResponse: {
+            data: components["schemas"]["NotificationMessageResponse"][];
+            state: components["schemas"]["RecipientNotificationState"];
+            page: components["schemas"]["PageInfo"];
+        };
+        RecipientAssignmentResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            email: string | null;
+            phone: string | null;
+            /** @description Why it was reassigned. */
+            reason: string | null;
+            /**
+             * Format: uuid
+             * @description Who reassigned it (a user or API key id).
+             */
+            replacedBy: string | null;
+            /**
+             * Format: date-time
+             * @description When this assignment ended.
+             */
+            replacedAt: string;
         };
     };
     responses: never;
@@ -3670,6 +5032,2987 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key (1 to 255 visible ASCII characters) that makes retries safe: a repeat with the same key and the same request returns the first answer (with `Idempotent-Replayed: true`) instead of acting again. Keys are kept for IDEMPOTENCY_TTL_HOURS (24 by default). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being processed (IDEMPOTENCY_REQUEST_IN_PROGRESS) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_getDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such delivery */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such delivery */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The delivery is still PENDING */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_createSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookSecretResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_revokeSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                secretId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription with its secrets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such webhook or secret */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description It is the last active secret */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Webhooks_listDeliveries: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description Only deliveries in this state. */
+                status?: "PENDING" | "SUCCEEDED" | "DEAD";
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookDeliveryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Workflows_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                status?: "ACTIVE" | "COMPLETED" | "CANCELLED" | "EXPIRED";
+                /** @description Sessions created at or after this instant. */
+                createdFrom?: string;
+                /** @description Sessions created before this instant. */
+                createdTo?: string;
+                /** @description A JSON object the session's metadata must contain (`metadata @> …`), e.g. `{"orderId":"A-17"}`. */
+                metadata?: string;
+                /** @description A JSON object some recipient's form data must contain, e.g. `{"npi":"1234567893"}`. */
+                recipientFormData?: string;
+                /** @description The user or API key that created the sessions. */
+                creatorId?: string;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WorkflowSummaryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Workflows_create: {
+        parameters: {
+            query?: never;
+            header: {
+                "idempotency-key": string;
+                /** @description A unique key (1 to 255 visible ASCII characters) that makes retries safe: a repeat with the same key and the same request returns the first answer (with `Idempotent-Replayed: true`) instead of acting again. Keys are kept for IDEMPOTENCY_TTL_HOURS (24 by default). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWorkflowDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWorkflowResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The role or API key scope does not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being processed (IDEMPOTENCY_REQUEST_IN_PROGRESS) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Workflows_stats: {
+        parameters: {
+            query?: {
+                /** @description Sessions created at or after this instant. */
+                createdFrom?: string;
+                /** @description Sessions created before this instant. */
+                createdTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowStatsResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Workflows_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow in the tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Workflows_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelWorkflowDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Neither the workflow's creator nor a tenant admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow in the tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The workflow is not ACTIVE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Workflows_setLegalHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LegalHoldDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow in the tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Workflows_auditEvents: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the audit log (the schema of GET /audit-events) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuditEventResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow in the tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Attachments_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AttachmentResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Attachments_upload: {
+        parameters: {
+            query?: never;
+            header: {
+                "idempotency-key": string;
+                /** @description A unique key (1 to 255 visible ASCII characters) that makes retries safe: a repeat with the same key and the same request returns the first answer (with `Idempotent-Replayed: true`) instead of acting again. Keys are kept for IDEMPOTENCY_TTL_HOURS (24 by default). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The file, with its media type
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentResponse"];
+                };
+            };
+            /** @description No file part, or an empty file */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Neither the creator nor a tenant admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description A request with this Idempotency-Key is still being processed (IDEMPOTENCY_REQUEST_IN_PROGRESS)
+             *
+             *     The workflow is not ACTIVE or has expired
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The file is larger than ATTACHMENT_MAX_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not multipart/form-data, or the declared type is not allowed */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description The Idempotency-Key was used before with a different request (IDEMPOTENCY_KEY_REUSED)
+             *
+             *     The content does not match the declared type
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow or attachment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Attachments_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such attachment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not scanned clean (the problem carries scanStatus) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The content was purged by retention */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Integrity check failed: the stored content does not match its checksum */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RecipientLinks_view: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The verification token from POST /r/{token}/verification/confirm, for recipients that must verify. */
+                "x-link-verification"?: string;
+            };
+            path: {
+                /** @description The secret link token (32 lower-case Base32 characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkViewResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RecipientLinks_saveDraft: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The verification token from POST /r/{token}/verification/confirm, for recipients that must verify. */
+                "x-link-verification"?: string;
+            };
+            path: {
+                /** @description The secret link token (32 lower-case Base32 characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveDraftDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftSavedResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Verification required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description You already completed or declined */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RecipientLinks_complete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The verification token from POST /r/{token}/verification/confirm, for recipients that must verify. */
+                "x-link-verification"?: string;
+                /** @description A unique key (1 to 255 visible ASCII characters) that makes retries safe: a repeat with the same key and the same request returns the first answer (with `Idempotent-Replayed: true`) instead of acting again. Keys are kept for IDEMPOTENCY_TTL_HOURS (24 by default). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The secret link token (32 lower-case Base32 characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteRecipientDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientActionResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Verification required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description A request with this Idempotency-Key is still being processed (IDEMPOTENCY_REQUEST_IN_PROGRESS)
+             *
+             *     Already completed or declined, or not your turn
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RecipientLinks_decline: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The verification token from POST /r/{token}/verification/confirm, for recipients that must verify. */
+                "x-link-verification"?: string;
+                /** @description A unique key (1 to 255 visible ASCII characters) that makes retries safe: a repeat with the same key and the same request returns the first answer (with `Idempotent-Replayed: true`) instead of acting again. Keys are kept for IDEMPOTENCY_TTL_HOURS (24 by default). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The secret link token (32 lower-case Base32 characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeclineRecipientDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientActionResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Verification required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description A request with this Idempotency-Key is still being processed (IDEMPOTENCY_REQUEST_IN_PROGRESS)
+             *
+             *     Already completed or declined, or not your turn
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request (IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RecipientVerification_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The secret link token (32 lower-case Base32 characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendVerificationCodeDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationCodeSentResponse"];
+                };
+            };
+            /** @description No contact on that channel */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such link, or it is no longer valid: always the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description This link does not require verification */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many codes in the last hour */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RecipientVerification_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The secret link token (32 lower-case Base32 characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmVerificationCodeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationGrantResponse"];
+                };
+            };
+            /** @description Wrong or expired code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such link, or it is no longer valid: always the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many wrong attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    LinkAttachments_upload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The verification token from POST /r/{token}/verification/confirm, for recipients that must verify. */
+                "x-link-verification"?: string;
+                "idempotency-key": string;
+                /** @description A unique key (1 to 255 visible ASCII characters) that makes retries safe: a repeat with the same key and the same request returns the first answer (with `Idempotent-Replayed: true`) instead of acting again. Keys are kept for IDEMPOTENCY_TTL_HOURS (24 by default). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The secret link token (32 lower-case Base32 characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The file, with its media type
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentResponse"];
+                };
+            };
+            /** @description No file part, or an empty file */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Verification required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description A request with this Idempotency-Key is still being processed (IDEMPOTENCY_REQUEST_IN_PROGRESS)
+             *
+             *     Not your turn, already completed or declined, or the workflow is no longer ACTIVE
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The file is larger than ATTACHMENT_MAX_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not multipart/form-data, or the declared type is not allowed */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description The Idempotency-Key was used before with a different request (IDEMPOTENCY_KEY_REUSED)
+             *
+             *     The content does not match the declared type
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    LinkAttachments_content: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The verification token from POST /r/{token}/verification/confirm, for recipients that must verify. */
+                "x-link-verification"?: string;
+            };
+            path: {
+                /** @description The secret link token (32 lower-case Base32 characters). */
+                token: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Verification required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer. Or no such attachment. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not scanned clean (the problem carries scanStatus) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The content was purged by retention */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Integrity check failed: the stored content does not match its checksum */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    CreatorControls_resend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                recipientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenewedLinkResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Neither the workflow's creator nor a tenant admin (or the role or API key scope does not allow it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow in the tenant, or no such recipient in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The workflow is not ACTIVE or has expired, or the recipient has finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    CreatorControls_reassign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                recipientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReassignRecipientDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReassignedRecipientResponse"];
+                };
+            };
+            /** @description Neither email nor phone, or a malformed one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Neither the workflow's creator nor a tenant admin (or the role or API key scope does not allow it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow in the tenant, or no such recipient in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The workflow is not ACTIVE or has expired, or the recipient has finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    CreatorControls_notifications: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                recipientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientNotificationsResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Neither the workflow's creator nor a tenant admin (or the role or API key scope does not allow it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow in the tenant, or no such recipient in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    CreatorControls_assignments: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                recipientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["RecipientAssignmentResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Neither the workflow's creator nor a tenant admin (or the role or API key scope does not allow it) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such workflow in the tenant, or no such recipient in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description Too many requests; retry after `Retry-After` seconds. */
