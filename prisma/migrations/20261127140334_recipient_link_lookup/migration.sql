@@ -3,9 +3,12 @@
 -- SELECT workflow_sessions, recipients, recipient_verifications and attachments, through its
 -- definer_lookup policies). Prisma's schema cannot express functions, hence hand-written SQL.
 --
--- One row for a live link, none otherwise: the token hash must match (idx_recipient_unique_url) and
--- the session must be ACTIVE and unexpired, or COMPLETED (viewable read-only) and not purged.
--- Unknown, replaced, expired and cancelled links all give no row, through the same statement.
+-- One row for the token hash (idx_recipient_unique_url), none for an unknown or replaced token.
+-- `live` is true while the session is ACTIVE and unexpired, or COMPLETED (viewable read-only), and
+-- not purged. A dead link's row still comes back (live false) because a retried decline or
+-- completion with an Idempotency-Key must reach its stored answer after the link died with the
+-- first request; every other use answers the same 404 for every link that is not live, after the
+-- same statement.
 -- `grant_valid` says whether `p_grant_hash` is a live verification grant of this recipient.
 -- plpgsql (not sql) so each connection keeps the statement's plan between calls.
 CREATE FUNCTION "recipient_link_lookup"(p_token_hash bytea, p_grant_hash bytea)
@@ -31,7 +34,8 @@ RETURNS TABLE (
     current_recipient_order integer,
     total_recipients integer,
     completed_recipients integer,
-    attachments jsonb
+    attachments jsonb,
+    live boolean
 )
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -49,12 +53,11 @@ BEGIN
                                 'fileSize', a.file_size, 'scanStatus', a.scan_status, 'uploadedAt', a.uploaded_at)
                             ORDER BY a.uploaded_at DESC, a.id)
                        FROM attachments a
-                      WHERE a.session_id = r.session_id AND a.purged_at IS NULL), '[]'::jsonb)
+                      WHERE a.session_id = r.session_id AND a.purged_at IS NULL), '[]'::jsonb),
+           (s.purged_at IS NULL AND (s.status = 'COMPLETED' OR (s.status = 'ACTIVE' AND s.expires_at > now())))
       FROM recipients r
       JOIN workflow_sessions s ON s.id = r.session_id
-     WHERE r.token_hash = p_token_hash
-       AND s.purged_at IS NULL
-       AND (s.status = 'COMPLETED' OR (s.status = 'ACTIVE' AND s.expires_at > now()));
+     WHERE r.token_hash = p_token_hash;
 END $$;
 
 ALTER FUNCTION "recipient_link_lookup"(bytea, bytea) OWNER TO itinera_definer;
