@@ -160,6 +160,7 @@ describe('HTTP errors: one problem-details shape for every failure', () => {
       'x-frame-options': 'DENY',
       'strict-transport-security': expect.stringContaining('max-age='),
       'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
     });
     const docs = await app.inject({ method: 'GET', url: '/docs' });
     expect(docs.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { startApi, startWorker, waitFor } from '../support/test-apps';
 import { asOwner, createPlatformAdmin, createTenant, type TestTenant } from '../support/identity-fixtures';
 import { createWorkflow, tokenOf } from '../support/workflow-fixtures';
-import { SmtpSink } from '../support/notification-sink';
+import { SmtpSink } from '../support/smtp-sink';
 
 const BASE_URL = 'https://sign.example.test';
 const unique = () => randomBytes(4).toString('hex');

@@ -19,19 +19,23 @@ export function securityHeaders(options: Parameters<typeof helmet>[0]): Record<s
 
 /**
  * JSON API responses: the set OWASP's REST Security Cheat Sheet recommends for APIs (nothing may be
- * loaded or framed, no sniffing, HSTS, no referrer). The browser-page headers (a full CSP, COOP,
- * Origin-Agent-Cluster...) only matter for HTML and would add ~600 bytes to every response.
+ * loaded or framed, no sniffing, HSTS, no referrer, and no caching: answers carry tenant data, and
+ * a recipient link's view is reached by its secret URL alone). The browser-page headers (a full
+ * CSP, COOP, Origin-Agent-Cluster...) only matter for HTML and would add ~600 bytes to every response.
  */
-export const API_SECURITY_HEADERS = securityHeaders({
-  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-  frameguard: { action: 'deny' },
-  crossOriginOpenerPolicy: false,
-  originAgentCluster: false,
-  xDnsPrefetchControl: false,
-  xDownloadOptions: false,
-  xPermittedCrossDomainPolicies: false,
-  xXssProtection: false,
-});
+export const API_SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  ...securityHeaders({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    frameguard: { action: 'deny' },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  }),
+};
 
 /** HTML pages (Swagger UI at /docs, the queue dashboard): helmet's full set, with a CSP they can run under. */
 export const PAGE_SECURITY_HEADERS = securityHeaders({

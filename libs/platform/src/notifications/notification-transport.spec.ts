@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import type { NotificationDriver, OutgoingNotification } from './notification-tr
 import { RoutingNotificationTransport } from './routing-notification.transport';
 import { SmsWebhookDriver } from './sms-webhook.driver';
 import { SmtpNotificationDriver } from './smtp-notification.driver';
+import { SmtpSink } from '../../../../test/support/smtp-sink';
 
 const email = (text = 'your link: https://x/r/abc'): OutgoingNotification => ({
   channel: 'EMAIL',
@@ -136,75 +137,8 @@ describe('SmsWebhookDriver', () => {
   });
 });
 
-/**
- * A minimal SMTP server (RFC 5321 without extensions, TLS or auth), enough for nodemailer to
- * deliver to: it keeps each message's envelope and raw data. `reject` makes it refuse RCPT.
- */
-class TinySmtpServer {
-  readonly messages: { from: string; to: string[]; data: string }[] = [];
-  reject = false;
-  private readonly server: TcpServer = createTcpServer((socket) => this.session(socket));
-  private readonly sockets = new Set<Socket>();
-
-  async start(): Promise<string> {
-    return `smtp://127.0.0.1:${await listen(this.server)}`;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await close(this.server);
-  }
-
-  private session(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    let buffer = '';
-    let inData = false;
-    let envelope = { from: '', to: [] as string[] };
-    const reply = (line: string) => socket.write(`${line}\r\n`);
-    reply('220 tiny ESMTP');
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      for (;;) {
-        if (inData) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          this.messages.push({ ...envelope, data: buffer.slice(0, end) });
-          buffer = buffer.slice(end + 5);
-          inData = false;
-          reply(`250 OK queued as tiny-${this.messages.length}`);
-          continue;
-        }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return;
-        const line = buffer.slice(0, eol);
-        buffer = buffer.slice(eol + 2);
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO' || verb === 'HELO') reply('250 tiny');
-        else if (verb === 'MAIL') {
-          envelope = { from: line.replace(/^MAIL FROM:\s*<?([^>\s]*)>?.*$/i, '$1'), to: [] };
-          reply('250 OK');
-        } else if (verb === 'RCPT') {
-          if (this.reject) reply('550 no such user');
-          else {
-            envelope.to.push(line.replace(/^RCPT TO:\s*<?([^>\s]*)>?.*$/i, '$1'));
-            reply('250 OK');
-          }
-        } else if (verb === 'DATA') {
-          inData = true;
-          reply('354 go ahead');
-        } else if (verb === 'QUIT') {
-          reply('221 bye');
-          socket.end();
-        } else if (verb === 'RSET' || verb === 'NOOP') reply('250 OK');
-        else reply('502 not implemented');
-      }
-    });
-  }
-}
-
 describe('SmtpNotificationDriver', () => {
-  const smtp = new TinySmtpServer();
+  const smtp = new SmtpSink();
   let url: string;
   beforeAll(async () => {
     url = await smtp.start();
