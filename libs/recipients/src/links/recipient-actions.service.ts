@@ -107,23 +107,7 @@ export class RecipientActionsService {
         recipient.id,
         JSON.stringify(formData),
       );
-      await this.audit.record(tx, {
-        action: 'recipient.completed',
-        resourceType: 'workflow',
-        resourceId: link.sessionId,
-        before: { status: recipient.status },
-        after: { status: 'COMPLETED' },
-        metadata: { recipientId: recipient.id, orderIndex: recipient.order_index },
-      });
-      await this.webhooks.publish(tx, {
-        type: 'recipient.completed',
-        data: {
-          workflowId: link.sessionId,
-          recipientId: recipient.id,
-          orderIndex: recipient.order_index,
-          status: 'COMPLETED',
-        },
-      });
+      await this.recordFinish(tx, link, recipient, 'COMPLETED');
       const done = await this.lifecycle.completeIfDone(tx, link.sessionId);
       if (!done) {
         const [next] = await tx.$queryRawUnsafe<{ id: string }[]>(
@@ -156,23 +140,7 @@ export class RecipientActionsService {
         recipient.id,
         reason,
       );
-      await this.audit.record(tx, {
-        action: 'recipient.declined',
-        resourceType: 'workflow',
-        resourceId: link.sessionId,
-        before: { status: recipient.status },
-        after: { status: 'DECLINED' },
-        metadata: { recipientId: recipient.id, orderIndex: recipient.order_index },
-      });
-      await this.webhooks.publish(tx, {
-        type: 'recipient.declined',
-        data: {
-          workflowId: link.sessionId,
-          recipientId: recipient.id,
-          orderIndex: recipient.order_index,
-          status: 'DECLINED',
-        },
-      });
+      await this.recordFinish(tx, link, recipient, 'DECLINED');
       await this.lifecycle.stopAfterDecline(tx, link.sessionId, recipient.id, reason);
       return this.outcome(tx, link, recipient.id, 'DECLINED');
     });
@@ -212,6 +180,28 @@ export class RecipientActionsService {
    * when the session is no longer ACTIVE, has expired (even before the expiry job ran) or the token
    * was replaced; 409 when the recipient finished, or (`turnRequired`) it is not their turn.
    */
+  /** The audit entry and webhook of a recipient finishing (completed or declined), in its transaction. */
+  private async recordFinish(
+    tx: Tx,
+    link: ResolvedLink,
+    recipient: LockedRecipient,
+    status: 'COMPLETED' | 'DECLINED',
+  ): Promise<void> {
+    const event = status === 'COMPLETED' ? 'recipient.completed' : 'recipient.declined';
+    await this.audit.record(tx, {
+      action: event,
+      resourceType: 'workflow',
+      resourceId: link.sessionId,
+      before: { status: recipient.status },
+      after: { status },
+      metadata: { recipientId: recipient.id, orderIndex: recipient.order_index },
+    });
+    await this.webhooks.publish(tx, {
+      type: event,
+      data: { workflowId: link.sessionId, recipientId: recipient.id, orderIndex: recipient.order_index, status },
+    });
+  }
+
   private async lockForAction(tx: Tx, link: ResolvedLink, turnRequired = false): Promise<LockedRecipient> {
     const session = await this.lifecycle.lockSession(tx, link.sessionId);
     if (!session || session.status !== 'ACTIVE' || session.expiresAt.getTime() <= Date.now()) throw linkNotFound();
