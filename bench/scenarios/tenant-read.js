@@ -18,6 +18,7 @@ const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const { Client } = require('pg');
 const { assertClean, describeRound, measure, median, resultRow, startServer } = require('../lib/harness');
+const { call, expectStatus } = require('../lib/http-client');
 
 const TENANTS = 4;
 const ROWS_PER_TENANT = 10_000;
@@ -93,41 +94,6 @@ async function addMember(databaseUrl, tenantId, userId) {
     await client.query('COMMIT');
   } finally {
     await client.end();
-  }
-}
-
-/**
- * @param {string} url
- * @param {string} path
- * @param {{ method?: string, body?: unknown, token?: string }} [options]
- */
-async function call(url, path, { method = 'GET', body, token } = {}) {
-  /** @type {Record<string, string>} */
-  const headers = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  /** @type {any} */
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, text, json };
-}
-
-/**
- * @param {Awaited<ReturnType<typeof call>>} response @param {number} status @param {string} what
- */
-function expectStatus(response, status, what) {
-  if (response.status !== status) {
-    throw new Error(`${what}: expected ${status}, got ${response.status} ${response.text.slice(0, 500)}`);
   }
 }
 

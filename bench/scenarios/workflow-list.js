@@ -18,6 +18,7 @@ const { randomBytes } = require('node:crypto');
 const { isDeepStrictEqual } = require('node:util');
 const { Client } = require('pg');
 const { resultRow, startServer, ROOT, median } = require('../lib/harness');
+const { call, expectStatus } = require('../lib/http-client');
 const { assertClean, describeDetailed, measureLatencies } = require('../lib/latency');
 const { createTenants, seedSessions, sessionId, vacuumAnalyze, withOwner } = require('../lib/workflow-seed');
 
@@ -42,38 +43,6 @@ async function addMember(databaseUrl, tenantId, userId) {
     ]);
     await client.query('COMMIT');
   });
-}
-
-/**
- * @param {string} url @param {string} urlPath
- * @param {{ method?: string, body?: unknown, token?: string }} [options]
- */
-async function call(url, urlPath, { method = 'GET', body, token } = {}) {
-  /** @type {Record<string, string>} */
-  const headers = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${url}${urlPath}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  /** @type {any} */
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, text, json };
-}
-
-/** @param {{ status: number, text: string }} response @param {number} status @param {string} what */
-function expectStatus(response, status, what) {
-  if (response.status !== status) {
-    throw new Error(`${what}: expected ${status}, got ${response.status} ${response.text.slice(0, 500)}`);
-  }
 }
 
 /**
