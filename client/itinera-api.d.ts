@@ -5891,11 +5891,11 @@ export interface operations {
             query?: {
                 /** @description How many items to return (1 to 100). */
                 limit?: number;
-                status?: "ACTIVE" | "COMPLETED" | "CANCELLED" | "EXPIRED";
                 /** @description Sessions created at or after this instant. */
                 createdFrom?: string;
                 /** @description Sessions created before this instant. */
                 createdTo?: string;
+                status?: "ACTIVE" | "COMPLETED" | "CANCELLED" | "EXPIRED";
                 /** @description A JSON object the session's metadata must contain (`metadata @> …`), e.g. `{"orderId":"A-17"}`. */
                 metadata?: string;
                 /** @description A JSON object some recipient's form data must contain, e.g. `{"npi":"1234567893"}`. */
@@ -7324,7 +7324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such link, or it is no longer valid: always the same answer. */
+            /** @description No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7413,7 +7413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No such link, or it is no longer valid: always the same answer. */
+            /** @description No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -3,10 +3,8 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
@@ -24,21 +22,10 @@ import {
   UPLOAD_BODY,
   UPLOAD_PROBLEMS,
 } from '@itinera/workflows';
+import { DEAD_LINK, GRANT_HEADER, TOKEN_PARAM } from './link-openapi';
 import { LinkRateLimit } from './link-rate-limit';
 import { notYourTurn, recipientFinished, verificationRequired } from './recipient-link.errors';
 import { LINK_VERIFICATION_HEADER, RecipientLinkResolver, type ResolvedLink } from './recipient-link.resolver';
-
-const TOKEN_PARAM = ApiParam({
-  name: 'token',
-  description: 'The secret link token (32 lower-case Base32 characters).',
-});
-const GRANT_HEADER = ApiHeader({
-  name: LINK_VERIFICATION_HEADER,
-  required: false,
-  description: 'The verification token from POST /r/{token}/verification/confirm, for recipients that must verify.',
-});
-const DEAD_LINK =
-  'No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer.';
 
 /**
  * Attachments through a recipient's link: the recipient whose turn it is uploads, and a verified

@@ -1,26 +1,15 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { IdempotencyKeyHeader, IdempotencyService } from '@itinera/integrations';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, Public } from '@itinera/platform';
 import { CompleteRecipientDto, DeclineRecipientDto, SaveDraftDto } from './dto/recipient-link.dto';
 import { DraftSavedResponse, LinkViewResponse, RecipientActionResponse } from './dto/recipient-link.response';
+import { DEAD_LINK, GRANT_HEADER, TOKEN_PARAM } from './link-openapi';
 import { LinkRateLimit } from './link-rate-limit';
 import { RecipientActionsService } from './recipient-actions.service';
 import { LINK_VERIFICATION_HEADER } from './recipient-link.resolver';
 import { RecipientLinkViewService } from './recipient-link-view.service';
-
-const TOKEN_PARAM = ApiParam({
-  name: 'token',
-  description: 'The secret link token (32 lower-case Base32 characters).',
-});
-const GRANT_HEADER = ApiHeader({
-  name: LINK_VERIFICATION_HEADER,
-  required: false,
-  description: 'The verification token from POST /r/{token}/verification/confirm, for recipients that must verify.',
-});
-const DEAD_LINK =
-  'No such link, or it is no longer valid (unknown, replaced, expired, cancelled): always the same answer.';
 
 /** The public routes of a recipient's secret link. */
 @ApiTags('recipient-links')

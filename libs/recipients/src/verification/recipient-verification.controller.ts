@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, Public } from '@itinera/platform';
+import { DEAD_LINK, TOKEN_PARAM } from '../links/link-openapi';
 import { LinkRateLimit } from '../links/link-rate-limit';
 import {
   ConfirmVerificationCodeDto,
@@ -10,11 +11,9 @@ import {
 } from './dto/recipient-verification.dto';
 import { RecipientVerificationService } from './recipient-verification.service';
 
-const DEAD_LINK = 'No such link, or it is no longer valid: always the same answer.';
-
 /** One-time codes of recipients that must verify before their link shows health data. */
 @ApiTags('recipient-links')
-@ApiParam({ name: 'token', description: 'The secret link token (32 lower-case Base32 characters).' })
+@TOKEN_PARAM
 @Public()
 @Controller('r/:token/verification')
 export class RecipientVerificationController {

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, IsUUID, MaxDate, MaxLength } from 'class-validator';
 import { PageQueryDto } from '@itinera/platform';
@@ -25,8 +25,8 @@ export class WorkflowCreatedRangeQuery {
   createdTo?: Date;
 }
 
-/** Filters of GET /workflows plus `cursor` and `limit`. */
-export class ListWorkflowsQuery extends PageQueryDto {
+/** Filters of GET /workflows (the created range among them) plus `cursor` and `limit`. */
+export class ListWorkflowsQuery extends IntersectionType(PageQueryDto, WorkflowCreatedRangeQuery) {
   @ApiPropertyOptional({ enum: WORKFLOW_STATUSES })
   @IsOptional()
   @IsIn(WORKFLOW_STATUSES)
@@ -36,22 +36,6 @@ export class ListWorkflowsQuery extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   creatorId?: string;
-
-  /** Sessions created at or after this instant. */
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  @MaxDate(MAX_DATE, { message: 'must be before the year 10000' })
-  createdFrom?: Date;
-
-  /** Sessions created before this instant. */
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  @MaxDate(MAX_DATE, { message: 'must be before the year 10000' })
-  createdTo?: Date;
 
   /** A JSON object the session's metadata must contain (`metadata @> …`), e.g. `{"orderId":"A-17"}`. */
   @ApiPropertyOptional({ example: '{"orderId":"A-17"}' })
