@@ -4,6 +4,7 @@ import { DatabaseReadinessCheck, PrismaModule } from '@itinera/prisma';
 import { AuditHttpModule } from '@itinera/audit';
 import { IdentityModule } from '@itinera/identity';
 import { IntegrationsModule } from '@itinera/integrations';
+import { PatientRepositoryModule } from '@itinera/patient-repository';
 import { RecipientsModule } from '@itinera/recipients';
 import { WorkflowsModule } from '@itinera/workflows';
 import { QueuesHttpModule, QueuesModule, QueuesReadinessCheck, RedisReadinessCheck } from '@itinera/queues';
@@ -25,6 +26,7 @@ export class ApiModule {
         IntegrationsModule,
         WorkflowsModule,
         RecipientsModule,
+        PatientRepositoryModule,
         HealthModule.forRoot([DatabaseReadinessCheck, RedisReadinessCheck, QueuesReadinessCheck]),
       ],
     };

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule, HealthModule, PlatformHttpModule, type AppEnvironment } from '@itinera/platform';
 import { DatabaseReadinessCheck, PrismaModule } from '@itinera/prisma';
 import { IntegrationsWorkerModule } from '@itinera/integrations';
+import { PatientRepositoryWorkerModule } from '@itinera/patient-repository';
 import { RecipientsWorkerModule } from '@itinera/recipients';
 import { WorkflowsWorkerModule } from '@itinera/workflows';
 import { QueuesModule, QueuesReadinessCheck, QueuesWorkerModule, RedisReadinessCheck } from '@itinera/queues';
@@ -24,6 +25,7 @@ export class WorkerModule {
         IntegrationsWorkerModule,
         WorkflowsWorkerModule,
         RecipientsWorkerModule,
+        PatientRepositoryWorkerModule,
         HealthModule.forRoot([DatabaseReadinessCheck, RedisReadinessCheck, QueuesReadinessCheck]),
       ],
     };

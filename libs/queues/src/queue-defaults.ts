@@ -1,8 +1,10 @@
 import type { JobOptions } from 'bull';
 import {
+  ANALYSIS_QUEUE,
   ATTACHMENTS_QUEUE,
   MAINTENANCE_QUEUE,
   NOTIFICATIONS_QUEUE,
+  PATIENT_RECORDS_QUEUE,
   WEBHOOKS_QUEUE,
   WORKFLOWS_QUEUE,
   type QueueName,
@@ -30,6 +32,9 @@ export const JOB_OPTIONS_BY_QUEUE: Record<QueueName, JobOptions> = {
   [ATTACHMENTS_QUEUE]: { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   // Attempts and backoff of webhook deliveries are set per job from WEBHOOK_MAX_ATTEMPTS.
   [WEBHOOKS_QUEUE]: { attempts: 8, backoff: { type: 'exponential', delay: 1_000 } },
+  // Attempts, backoff and timeout of analyses are set per job from ANALYSIS_* config.
+  [ANALYSIS_QUEUE]: { attempts: 3, backoff: { type: 'exponential', delay: 2_000 } },
+  [PATIENT_RECORDS_QUEUE]: { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
 };
 
 export function jobOptionsFor(queue: QueueName): JobOptions {

@@ -53,11 +53,27 @@ export interface WebhookDeliveryData extends JobContext {
   deliveryId: string;
 }
 
+/** Runs one patient analysis (a patient_analyses row; its id is also the Bull job id). */
+export interface AnalysisRunData extends JobContext {
+  tenantId: string;
+  analysisId: string;
+}
+
+/** Tells a specialist that a consent grant to them was given, revoked or has expired. */
+export interface ConsentNotifyData extends JobContext {
+  tenantId: string;
+  grantId: string;
+  kind: 'granted' | 'revoked' | 'expired';
+}
+
 export const MAINTENANCE_QUEUE = '{maintenance}';
 export const WORKFLOWS_QUEUE = '{workflows}';
 export const NOTIFICATIONS_QUEUE = '{notifications}';
 export const ATTACHMENTS_QUEUE = '{attachments}';
 export const WEBHOOKS_QUEUE = '{webhooks}';
+/** The seed's analysis queue: prioritised (1 highest to 10), one job per patient_analyses row. */
+export const ANALYSIS_QUEUE = '{analysis}';
+export const PATIENT_RECORDS_QUEUE = '{patient-records}';
 
 /** Job data by queue and job name; a domain adds its queues here. */
 export interface JobsByQueue {
@@ -83,6 +99,13 @@ export interface JobsByQueue {
   [WEBHOOKS_QUEUE]: {
     'webhook-delivery': WebhookDeliveryData;
   };
+  [ANALYSIS_QUEUE]: {
+    'analysis-run': AnalysisRunData;
+  };
+  [PATIENT_RECORDS_QUEUE]: {
+    'consent-expiry': SweepData;
+    'consent-notify': ConsentNotifyData;
+  };
 }
 
 export type QueueName = keyof JobsByQueue;
@@ -96,6 +119,8 @@ export const JOB_NAMES_BY_QUEUE: { [Q in QueueName]: JobName<Q>[] } = {
   [NOTIFICATIONS_QUEUE]: ['recipient-notify', 'creator-notify', 'notification-send', 'recipient-reminders'],
   [ATTACHMENTS_QUEUE]: ['attachment-scan'],
   [WEBHOOKS_QUEUE]: ['webhook-delivery'],
+  [ANALYSIS_QUEUE]: ['analysis-run'],
+  [PATIENT_RECORDS_QUEUE]: ['consent-expiry', 'consent-notify'],
 };
 
 export const QUEUE_NAMES = Object.keys(JOB_NAMES_BY_QUEUE) as QueueName[];

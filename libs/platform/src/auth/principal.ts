@@ -1,5 +1,5 @@
-/** Roles a user holds in a tenant, from most to least powerful. */
-export const TENANT_ROLES = ['OWNER', 'ADMIN', 'MANAGER', 'MEMBER', 'VIEWER'] as const;
+/** Roles a user holds in a tenant: staff from most to least powerful, then the patient-repository roles. */
+export const TENANT_ROLES = ['OWNER', 'ADMIN', 'MANAGER', 'MEMBER', 'VIEWER', 'PATIENT', 'SPECIALIST'] as const;
 export type TenantRole = (typeof TENANT_ROLES)[number];
 
 /** The roles that administer a tenant (members, API keys, audit log). */

@@ -78,6 +78,26 @@ export interface AppEnvironment {
   WEBHOOK_DISABLE_AFTER_FAILURES: number;
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
   IDEMPOTENCY_TTL_HOURS: number;
+  IDENTITY_HASH_KEY: string;
+  IDENTITY_CHALLENGE_TTL_MINUTES: number;
+  IDENTITY_CHALLENGE_MAX_ATTEMPTS: number;
+  IDENTITY_CHALLENGE_COOLDOWN_MINUTES: number;
+  CONSENT_MAX_DAYS: number;
+  PATIENT_EXPORT_PAGE_SIZE: number;
+  ANALYSIS_ATTEMPTS: number;
+  ANALYSIS_BACKOFF_MS: number;
+  ANALYSIS_TIMEOUT_MS: number;
+  ANALYSIS_CONCURRENCY: number;
+  ANALYSIS_VITAL_THRESHOLDS?: string;
+  ANALYSIS_TREND_READINGS: number;
+  MODEL_PROVIDER_BASE_URL?: string;
+  MODEL_PROVIDER_API_KEY?: string;
+  MODEL_PROVIDER_MODEL: string;
+  MODEL_PROVIDER_TIMEOUT_MS: number;
+  MODEL_PROVIDER_MAX_OUTPUT_TOKENS: number;
+  MODEL_PROVIDER_ESTIMATED_INPUT_TOKENS: number;
+  MODEL_PRICE_INPUT_PER_1K: number;
+  MODEL_PRICE_OUTPUT_PER_1K: number;
 }
 
 /**
@@ -86,6 +106,7 @@ export interface AppEnvironment {
  */
 const DEV_JWT_SECRET = 'itinera-local-development-jwt-secret-not-for-production';
 const DEV_ENCRYPTION_KEYS = 'dev1:aXRpbmVyYS1sb2NhbC1kZXZlbG9wbWVudC1rZXktMzI=';
+const DEV_IDENTITY_HASH_KEY = 'aXRpbmVyYS1sb2NhbC1pZGVudGl0eS1oYXNoLWtleS0=';
 const inProduction = <S extends Joi.Schema>(schema: S, devDefault: string): S =>
   schema.when('NODE_ENV', {
     is: 'production',
@@ -205,6 +226,30 @@ export const configSchema = Joi.object<AppEnvironment, true>({
     .min(0.01)
     .max(24 * 30)
     .default(24),
+  IDENTITY_HASH_KEY: inProduction(Joi.string().pattern(/^[A-Za-z0-9+/]{43}=$/), DEV_IDENTITY_HASH_KEY).messages({
+    'string.pattern.base': '"IDENTITY_HASH_KEY" must be the base64 of 32 bytes',
+  }),
+  IDENTITY_CHALLENGE_TTL_MINUTES: Joi.number().min(1).max(1_440).default(15),
+  IDENTITY_CHALLENGE_MAX_ATTEMPTS: Joi.number().integer().min(1).max(20).default(3),
+  IDENTITY_CHALLENGE_COOLDOWN_MINUTES: Joi.number().min(0).max(10_080).default(30),
+  CONSENT_MAX_DAYS: Joi.number().integer().min(1).max(3_650).default(365),
+  PATIENT_EXPORT_PAGE_SIZE: Joi.number().integer().min(1).max(5_000).default(500),
+  ANALYSIS_ATTEMPTS: Joi.number().integer().min(1).max(20).default(3),
+  ANALYSIS_BACKOFF_MS: Joi.number().integer().min(10).max(3_600_000).default(2_000),
+  ANALYSIS_TIMEOUT_MS: Joi.number().integer().min(100).max(3_600_000).default(120_000),
+  ANALYSIS_CONCURRENCY: Joi.number().integer().min(1).max(200).default(10),
+  ANALYSIS_VITAL_THRESHOLDS: Joi.string().optional(),
+  ANALYSIS_TREND_READINGS: Joi.number().integer().min(2).max(50).default(3),
+  MODEL_PROVIDER_BASE_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .optional(),
+  MODEL_PROVIDER_API_KEY: Joi.string().optional(),
+  MODEL_PROVIDER_MODEL: Joi.string().max(100).default('gpt-4o-mini'),
+  MODEL_PROVIDER_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(60_000),
+  MODEL_PROVIDER_MAX_OUTPUT_TOKENS: Joi.number().integer().min(1).max(100_000).default(1_000),
+  MODEL_PROVIDER_ESTIMATED_INPUT_TOKENS: Joi.number().integer().min(1).max(1_000_000).default(4_000),
+  MODEL_PRICE_INPUT_PER_1K: Joi.number().min(0).default(0.00015),
+  MODEL_PRICE_OUTPUT_PER_1K: Joi.number().min(0).default(0.0006),
 });
 
 /**

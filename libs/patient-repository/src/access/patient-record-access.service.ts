@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import { isIP } from 'node:net';
+import type { RecordCategory } from '@prisma/client';
+import { AppError, RequestContext, TENANT_ADMIN_ROLES } from '@itinera/platform';
+import { PrismaService, type Tx } from '@itinera/prisma';
+import { AuditService } from '@itinera/audit';
+import {
+  healthDataForbidden,
+  identityNotVerified,
+  recordNotFound,
+  scopeNotGranted,
+} from '../patient-repository.errors';
+import type {
+  AccessActor,
+  DenialReason,
+  RecordAccess,
+  RecordAccessRequest,
+} from './record-access.types';
+
+/** Staff who administer patients (register, erase) and so may know a repository exists. */
+const STAFF_ROLES = [...TENANT_ADMIN_ROLES, 'MANAGER'];
+
+interface RepositoryRow {
+  id: string;
+  status: 'PENDING_IDENTITY' | 'ACTIVE' | 'ERASED';
+  patient_user_id: string;
+}
+
+interface LiveGrantRow {
+  id: string;
+  scopes: RecordCategory[];
+  purpose: string;
+}
+
+type Decision = { allowed: true; access: RecordAccess } | { allowed: false; reason: DenialReason; error: AppError };
+
+/**
+ * The one place every read of health data goes through. In one transaction it decides whether
+ * `actor` may read `categories` of the repository now (the patient, or a specialist under a live
+ * grant: ACTIVE and inside its period, checked here rather than trusted to the expiry job), writes
+ * the access-log entry, and runs the read. A refusal is logged and committed, then thrown: 404 when
+ * the actor may not know the record exists, 403 when they may (a grant that misses the category,
+ * staff, an unverified patient). Refusals, exports and personal-information reads by others also go
+ * to the platform audit log.
+ */
+@Injectable()
+export class PatientRecordAccess {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async read<T>(
+    actor: AccessActor,
+    request: RecordAccessRequest,
+    work: (tx: Tx, access: RecordAccess) => Promise<T>,
+  ): Promise<T> {
+    const outcome = await this.prisma.tenantTransaction(async (tx) => {
+      const decision = await this.decide(tx, actor, request);
+      await this.log(tx, actor, request, decision);
+      if (!decision.allowed) return { denied: decision.error };
+      return { value: await work(tx, decision.access) };
+    });
+    if ('denied' in outcome) throw outcome.denied;
+    return outcome.value;
+  }
+
+  /**
+   * For changes to the record (entries, personal information): only its patient, once verified.
+   * Not an access-log entry (a write is not a read); the caller audits the change in `tx`.
+   */
+  async write<T>(actor: AccessActor, repositoryId: string, work: (tx: Tx, access: RecordAccess) => Promise<T>): Promise<T> {
+    return this.prisma.tenantTransaction(async (tx) => {
+      const repository = await this.lockRepository(tx, repositoryId);
+      if (!repository || repository.status === 'ERASED') throw recordNotFound();
+      if (actor.type !== 'USER' || repository.patient_user_id !== actor.id) {
+        throw STAFF_ROLES.includes(actor.role ?? '') || actor.role === 'SPECIALIST' ? healthDataForbidden() : recordNotFound();
+      }
+      if (repository.status !== 'ACTIVE') throw identityNotVerified();
+      return work(tx, {
+        repositoryId,
+        patientUserId: repository.patient_user_id,
+        via: 'PATIENT',
+        categories: [],
+      });
+    });
+  }
+
+  private async decide(tx: Tx, actor: AccessActor, request: RecordAccessRequest): Promise<Decision> {
+    const deny = (reason: DenialReason, error: AppError): Decision => ({ allowed: false, reason, error });
+    if (actor.type === 'API_KEY') return deny('NOT_A_USER', healthDataForbidden());
+    // FOR SHARE: an erasure or a revocation waits for this read to finish, and vice versa.
+    const [repository] = await tx.$queryRaw<RepositoryRow[]>`
+      SELECT id, status, patient_user_id FROM patient_repositories WHERE id = ${request.repositoryId}::uuid FOR SHARE`;
+    if (!repository || repository.status === 'ERASED') return deny('NO_SUCH_RECORD', recordNotFound());
+    const base = { repositoryId: repository.id, patientUserId: repository.patient_user_id };
+
+    if (repository.patient_user_id === actor.id) {
+      if (repository.status !== 'ACTIVE') return deny('IDENTITY_NOT_VERIFIED', identityNotVerified());
+      return { allowed: true, access: { ...base, via: 'PATIENT', categories: request.categories } };
+    }
+    if (actor.role !== 'SPECIALIST') {
+      return STAFF_ROLES.includes(actor.role ?? '')
+        ? deny('STAFF_NO_PHI_ACCESS', healthDataForbidden())
+        : deny('NOT_THE_PATIENT', recordNotFound());
+    }
+    // The live grant covering most of what is asked (several grants may coexist, e.g. per purpose).
+    const [grant] = await tx.$queryRaw<LiveGrantRow[]>`
+      SELECT id, scopes, purpose FROM consent_grants
+       WHERE repository_id = ${repository.id}::uuid AND specialist_user_id = ${actor.id}::uuid
+         AND status = 'ACTIVE' AND period_start <= now() AND period_end > now()
+       ORDER BY cardinality(ARRAY(SELECT unnest(scopes) INTERSECT SELECT unnest(${request.categories}::"RecordCategory"[]))) DESC,
+                period_end DESC, id
+       LIMIT 1
+       FOR SHARE`;
+    if (!grant) return deny('NO_LIVE_GRANT', recordNotFound());
+    const covered = request.categories.filter((c) => grant.scopes.includes(c));
+    const missing = request.categories.filter((c) => !grant.scopes.includes(c));
+    if (missing.length > 0 && (!request.partial || covered.length === 0)) {
+      return deny('SCOPE_NOT_GRANTED', scopeNotGranted(missing));
+    }
+    return {
+      allowed: true,
+      access: { ...base, via: 'CONSENT', grantId: grant.id, purpose: grant.purpose, categories: covered },
+    };
+  }
+
+  private async log(tx: Tx, actor: AccessActor, request: RecordAccessRequest, decision: Decision): Promise<void> {
+    const access = decision.allowed ? decision.access : undefined;
+    const categories = access?.categories ?? request.categories;
+    const ip = RequestContext.get('ip');
+    const validIp = ip && isIP(ip) ? ip : null;
+    const userAgent = RequestContext.get('userAgent')?.slice(0, 500) ?? null;
+    await tx.$executeRaw`
+      INSERT INTO phi_access_log
+        (tenant_id, repository_id, actor_type, actor_id, actor_role, action, categories, resource_id,
+         grant_id, purpose, outcome, reason, ip, user_agent, request_id)
+      VALUES (app_current_tenant(), ${request.repositoryId}::uuid, ${actor.type},
+              ${actor.type === 'API_KEY' ? null : actor.id}::uuid, ${actor.role ?? null}, ${request.action},
+              ${categories}::"RecordCategory"[], ${request.resourceId ?? null}::uuid, ${access?.grantId ?? null}::uuid,
+              ${access?.purpose ?? null}, ${decision.allowed ? 'ALLOWED' : 'DENIED'}::"AccessOutcome",
+              ${decision.allowed ? null : decision.reason}, ${validIp}::inet, ${userAgent},
+              ${RequestContext.get('requestId') ?? null})`;
+
+    const securityRelevant =
+      !decision.allowed ||
+      request.action === 'EXPORT' ||
+      (access?.via === 'CONSENT' && categories.includes('PERSONAL_INFO'));
+    if (securityRelevant) {
+      await this.audit.record(tx, {
+        action: decision.allowed ? `patient-record.${request.action.toLowerCase()}` : 'patient-record.access-denied',
+        resourceType: 'patient-repository',
+        resourceId: request.repositoryId,
+        metadata: {
+          categories,
+          ...(request.resourceId ? { resourceId: request.resourceId } : {}),
+          ...(access?.grantId ? { grantId: access.grantId } : {}),
+          ...(decision.allowed ? {} : { reason: decision.reason, action: request.action }),
+        },
+      });
+    }
+  }
+
+  private async lockRepository(tx: Tx, repositoryId: string): Promise<RepositoryRow | undefined> {
+    const [row] = await tx.$queryRaw<RepositoryRow[]>`
+      SELECT id, status, patient_user_id FROM patient_repositories WHERE id = ${repositoryId}::uuid FOR UPDATE`;
+    return row;
+  }
+}

@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { RecordAccessModule } from './access/record-access.module';
+
+/** The patient-repository domain over HTTP: records, entries, consent, the access log and analyses. */
+@Module({
+  imports: [RecordAccessModule],
+  exports: [RecordAccessModule],
+})
+export class PatientRepositoryModule {}
