@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { TimeIdCursor, type TimeIdPosition } from '@itinera/platform';
 import type { Tx } from '@itinera/prisma';
 import { entryAad, RecordCipher } from '../records/record-cipher';
 import type { DecryptedEntry, EntryCategory } from './entry-content';
+
+interface EntryRow {
+  id: string;
+  category: string;
+  version: number;
+  data: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 /**
  * The live entries of a record, decrypted, for readers that need the content (the FHIR export, the
@@ -12,6 +22,33 @@ import type { DecryptedEntry, EntryCategory } from './entry-content';
 export class PatientEntryReader {
   constructor(private readonly cipher: RecordCipher) {}
 
+  /**
+   * One page of the live entries of `categories`, oldest first by (createdAt, id) after `position`:
+   * a keyset, so pages stay stable however large the record (the FHIR export pages with it).
+   * Fetch `limit + 1` to learn whether another page follows.
+   */
+  async readPage(
+    tx: Tx,
+    repositoryId: string,
+    categories: readonly EntryCategory[],
+    position: TimeIdPosition | undefined,
+    take: number,
+  ): Promise<DecryptedEntry[]> {
+    if (categories.length === 0) return [];
+    const rows = await tx.patientEntry.findMany({
+      where: {
+        repositoryId,
+        category: { in: [...categories] },
+        deletedAt: null,
+        ...TimeIdCursor.after(position, 'asc'),
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take,
+      select: { id: true, category: true, version: true, data: true, createdAt: true, updatedAt: true },
+    });
+    return rows.map((row) => this.decrypt(row));
+  }
+
   async readLive(tx: Tx, repositoryId: string, categories: readonly EntryCategory[]): Promise<DecryptedEntry[]> {
     if (categories.length === 0) return [];
     const rows = await tx.patientEntry.findMany({
@@ -19,13 +56,17 @@ export class PatientEntryReader {
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       select: { id: true, category: true, version: true, data: true, createdAt: true, updatedAt: true },
     });
-    return rows.map((row) => ({
+    return rows.map((row) => this.decrypt(row));
+  }
+
+  private decrypt(row: EntryRow): DecryptedEntry {
+    return {
       id: row.id,
       category: row.category as EntryCategory,
       version: row.version,
       content: this.cipher.open(row.data, entryAad(row.id, row.version)),
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
-    }));
+    };
   }
 }
