@@ -15,6 +15,15 @@ export interface OutboxMessageInput<Q extends QueueName, J extends JobName<Q>> {
   delayMs?: number;
   /** Overrides the queue's default attempts. */
   attempts?: number;
+  /** Overrides the queue's default backoff: exponential from this many milliseconds. */
+  backoffMs?: number;
+  /** Bull fails an attempt that runs longer than this (then retries it like any failure). */
+  timeoutMs?: number;
+  /**
+   * The message id, hence the Bull job id, when the job must be findable by a domain id (an
+   * analysis is its job); a fresh UUID otherwise. Must be unique among outbox messages.
+   */
+  id?: string;
 }
 
 /** Any message of the registry, with its data type checked against its queue and job. */
@@ -55,14 +64,17 @@ export class OutboxService {
       ...(message.data as object),
       ...(requestId ? { requestId } : {}),
     } as Record<string, unknown>;
-    const options: Record<string, number> = {};
+    const options: Record<string, unknown> = {};
     if (message.priority !== undefined) options.priority = message.priority;
     if (message.attempts !== undefined) options.attempts = message.attempts;
+    if (message.backoffMs !== undefined) options.backoff = { type: 'exponential', delay: message.backoffMs };
+    if (message.timeoutMs !== undefined) options.timeout = message.timeoutMs;
     return {
+      ...(message.id ? { id: message.id } : {}),
       queue: message.queue,
       jobName: message.job,
       payload: data as Prisma.InputJsonObject,
-      options,
+      options: options as Prisma.InputJsonObject,
       tenantId: typeof data.tenantId === 'string' ? data.tenantId : null,
       requestId: requestId ?? null,
       ...(message.delayMs ? { availableAt: new Date(Date.now() + message.delayMs) } : {}),
