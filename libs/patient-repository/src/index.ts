@@ -6,3 +6,10 @@ export * from './access/record-access.module';
 export * from './access/record-access.types';
 export * from './access/patient-record-access.service';
 export * from './records/record-cipher';
+// Consent: grants, the access log, the consent jobs
+export * from './consent/consent.module';
+export * from './consent/consent-jobs.module';
+export * from './consent/consent-grants.service';
+export * from './consent/jobs/consent-expiry.service';
+export * from './consent/jobs/consent-notify.service';
+export * from './consent/purpose-of-use';

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { RecordAccessModule } from './access/record-access.module';
+import { ConsentJobsModule } from './consent/consent-jobs.module';
 
 /** The patient-repository domain in the worker: analyses and the consent jobs. */
 @Module({
-  imports: [RecordAccessModule],
+  imports: [RecordAccessModule, ConsentJobsModule],
 })
 export class PatientRepositoryWorkerModule {}

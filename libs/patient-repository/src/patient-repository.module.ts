@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { RecordAccessModule } from './access/record-access.module';
+import { ConsentModule } from './consent/consent.module';
 
 /** The patient-repository domain over HTTP: records, entries, consent, the access log and analyses. */
 @Module({
-  imports: [RecordAccessModule],
+  imports: [RecordAccessModule, ConsentModule],
   exports: [RecordAccessModule],
 })
 export class PatientRepositoryModule {}
