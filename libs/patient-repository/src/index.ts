@@ -13,3 +13,8 @@ export * from './consent/consent-grants.service';
 export * from './consent/jobs/consent-expiry.service';
 export * from './consent/jobs/consent-notify.service';
 export * from './consent/purpose-of-use';
+// Analyses: requests, the analysis job, statistics
+export * from './analyses/analyses.module';
+export * from './analyses/analyses-worker.module';
+export * from './analyses/analysis.errors';
+export * from './analyses/jobs/analysis-runner.service';

@@ -1,0 +1,258 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bull';
+import { AppConfig, AppError, type TenantRole } from '@itinera/platform';
+import { PrismaService, type Tx } from '@itinera/prisma';
+import { AuditService } from '@itinera/audit';
+import type { AnalysisRunData } from '@itinera/queues';
+import { PatientRecordAccess } from '../../access/patient-record-access.service';
+import { PatientEntryReader } from '../../entries/patient-entry.reader';
+import { AnalysisCancelled, type FindingInput } from '../analyser';
+import { AnalyserRegistry } from '../analysers/analyser-registry';
+import { ANALYSIS_FAILURES } from '../analysis.errors';
+import { AnalysisRunContext, AttemptEnded, type ClaimedAnalysis } from './analysis-run.context';
+
+export type RunOutcome = 'COMPLETED' | 'CANCELLED' | 'SKIPPED' | 'SUPERSEDED';
+
+/** Thrown to Bull when an attempt fails: a fixed message naming the code, never the cause's text. */
+export class AnalysisAttemptFailed extends Error {
+  constructor(
+    readonly code: string,
+    readonly final: boolean,
+  ) {
+    super(`analysis attempt failed: ${code}`);
+    this.name = 'AnalysisAttemptFailed';
+  }
+}
+
+const AUDIT_RESOURCE = 'patient-analysis';
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,59}$/;
+
+/**
+ * One attempt of one analysis, in a handful of statements: claim the row (QUEUED or RUNNING ->
+ * RUNNING, attempts + 1; anything else is skipped), read the entries through the consent check,
+ * run the analyser, then in one transaction replace the findings, finish the row, append the run and
+ * audit. Every write after the claim is conditional on the claim's attempt number, so when a stalled
+ * job is run again elsewhere only the newest attempt can finish it: it completes exactly once.
+ */
+@Injectable()
+export class AnalysisRunner {
+  private readonly logger = new Logger(AnalysisRunner.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly access: PatientRecordAccess,
+    private readonly reader: PatientEntryReader,
+    private readonly analysers: AnalyserRegistry,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async run(job: Job<AnalysisRunData>): Promise<RunOutcome> {
+    const claim = await this.claim(job.data.analysisId);
+    if (!claim) return 'SKIPPED';
+    const startedAt = new Date();
+    const deadline = startedAt.getTime() + this.config.get('ANALYSIS_TIMEOUT_MS', { infer: true });
+    const context = new AnalysisRunContext(this.prisma, job, claim, deadline);
+    try {
+      if (claim.cancel_requested_at) throw new AnalysisCancelled();
+      const findings = await this.analyse(claim, context, deadline);
+      context.end();
+      return await this.complete(claim, findings, startedAt);
+    } catch (error) {
+      context.end();
+      if (error instanceof AnalysisCancelled) return this.cancelled(claim, startedAt);
+      if (error instanceof AttemptEnded && error.reason === 'SUPERSEDED') return 'SUPERSEDED';
+      const code = failureCode(error);
+      const final = isFinal(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (code === 'ANALYSER_ERROR') {
+        // The type and stack only: an analyser's message may quote the record.
+        this.logger.warn({ analysisId: claim.id, kind: claim.kind, error: (error as Error)?.name }, 'analyser failed');
+      }
+      await this.failed(claim, code, final, startedAt);
+      if (final && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) await job.discard();
+      throw new AnalysisAttemptFailed(code, final);
+    }
+  }
+
+  private async claim(analysisId: string): Promise<ClaimedAnalysis | undefined> {
+    const [row] = await this.prisma.tenantQuery<ClaimedAnalysis>(
+      `UPDATE patient_analyses a
+          SET status = 'RUNNING', attempts = a.attempts + 1, started_at = coalesce(a.started_at, now()), updated_at = now()
+        WHERE a.id = $1::uuid AND a.status IN ('QUEUED', 'RUNNING')
+       RETURNING a.id, a.tenant_id, a.repository_id, a.kind, a.requested_by, a.requested_by_type, a.attempts,
+                 a.cancel_requested_at,
+                 (SELECT m.role::text FROM memberships m WHERE m.tenant_id = a.tenant_id AND m.user_id = a.requested_by) AS role`,
+      [analysisId],
+    );
+    return row;
+  }
+
+  /** Reads the entries as the requester (a SYSTEM actor naming them), then runs the analyser against the deadline. */
+  private async analyse(
+    claim: ClaimedAnalysis,
+    context: AnalysisRunContext,
+    deadline: number,
+  ): Promise<FindingInput[]> {
+    const analyser = this.analysers.get(claim.kind);
+    const actor = {
+      type: 'SYSTEM' as const,
+      id: claim.requested_by,
+      role: (claim.role ?? undefined) as TenantRole | undefined,
+    };
+    let entries;
+    try {
+      entries = await this.access.read(
+        actor,
+        {
+          repositoryId: claim.repository_id,
+          action: 'ANALYSIS',
+          categories: analyser.categories,
+          resourceId: claim.id,
+        },
+        (tx, access) => this.reader.readLive(tx, claim.repository_id, access.categories as typeof analyser.categories),
+      );
+    } catch (error) {
+      // Refused now although allowed at creation: the grant was revoked or expired, or the record erased.
+      if (error instanceof AppError && (error.status === 403 || error.status === 404)) {
+        throw new AnalysisAttemptFailed(
+          claim.requested_by_type === 'SPECIALIST' ? 'CONSENT_REVOKED' : 'RECORD_UNAVAILABLE',
+          true,
+        );
+      }
+      throw error;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AttemptEnded('TIMEOUT')), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([analyser.run(entries, context), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async complete(claim: ClaimedAnalysis, findings: FindingInput[], startedAt: Date): Promise<RunOutcome> {
+    const rows = findings.map((f) => ({
+      code: f.code,
+      severity: f.severity,
+      message: f.message.slice(0, 1_000),
+      evidence: f.evidence.map((e) => ({ entryId: e.entryId, category: e.category, version: e.version })),
+    }));
+    const durationMs = Date.now() - startedAt.getTime();
+    const done = await this.prisma.tenantTransaction(async (tx) => {
+      const [finished] = await tx.$queryRawUnsafe<{ id: string }[]>(
+        `WITH done AS (
+           UPDATE patient_analyses
+              SET status = 'COMPLETED', progress = 100, findings_count = $3, finished_at = now(), updated_at = now(),
+                  error_code = NULL, error_message = NULL
+            WHERE id = $1::uuid AND attempts = $2 AND status = 'RUNNING' AND cancel_requested_at IS NULL
+           RETURNING id, tenant_id, kind, finished_at),
+         replaced AS (DELETE FROM analysis_findings f USING done WHERE f.analysis_id = done.id),
+         added AS (
+           INSERT INTO analysis_findings (tenant_id, analysis_id, code, severity, message, evidence)
+           SELECT done.tenant_id, done.id, x.code, x.severity::"FindingSeverity", x.message, x.evidence
+             FROM done, jsonb_to_recordset($4::jsonb) AS x(code text, severity text, message text, evidence jsonb)),
+         run AS (
+           INSERT INTO analysis_runs (tenant_id, analysis_id, kind, attempt, outcome, duration_ms, started_at, finished_at)
+           SELECT done.tenant_id, done.id, done.kind, $2, 'COMPLETED', $5, $6, done.finished_at FROM done)
+         SELECT id FROM done`,
+        claim.id,
+        claim.attempts,
+        rows.length,
+        JSON.stringify(rows),
+        durationMs,
+        startedAt,
+      );
+      if (finished)
+        await this.recordAudit(tx, claim, 'patient-analysis.completed', {
+          status: 'COMPLETED',
+          findingsCount: rows.length,
+        });
+      return Boolean(finished);
+    });
+    if (done) return 'COMPLETED';
+    // Not finished by this attempt: cancelled meanwhile, or taken over by a newer attempt.
+    return this.cancelled(claim, startedAt);
+  }
+
+  private async cancelled(claim: ClaimedAnalysis, startedAt: Date): Promise<RunOutcome> {
+    const ended = await this.endAttempt(claim, startedAt, 'CANCELLED', null, true);
+    return ended ? 'CANCELLED' : 'SUPERSEDED';
+  }
+
+  private async failed(claim: ClaimedAnalysis, code: string, final: boolean, startedAt: Date): Promise<void> {
+    await this.endAttempt(claim, startedAt, 'FAILED', code, final);
+  }
+
+  /**
+   * Appends the attempt's run and moves the row on: CANCELLED (only if cancellation was asked for),
+   * FAILED when no retry follows, back to QUEUED while a retry waits. False when the attempt is no
+   * longer the current one.
+   */
+  private async endAttempt(
+    claim: ClaimedAnalysis,
+    startedAt: Date,
+    outcome: 'CANCELLED' | 'FAILED',
+    code: string | null,
+    final: boolean,
+  ): Promise<boolean> {
+    const status = outcome === 'CANCELLED' ? 'CANCELLED' : final ? 'FAILED' : 'QUEUED';
+    const message = code
+      ? (ANALYSIS_FAILURES[code as keyof typeof ANALYSIS_FAILURES] ?? ANALYSIS_FAILURES.ANALYSER_ERROR)
+      : null;
+    return this.prisma.tenantTransaction(async (tx) => {
+      const [ended] = await tx.$queryRawUnsafe<{ id: string }[]>(
+        `WITH ended AS (
+           UPDATE patient_analyses
+              SET status = $3::"AnalysisStatus", error_code = coalesce($4, error_code), error_message = coalesce($5, error_message),
+                  finished_at = CASE WHEN $3 = 'QUEUED' THEN NULL ELSE now() END, updated_at = now()
+            WHERE id = $1::uuid AND attempts = $2 AND status = 'RUNNING'
+              AND ($3 <> 'CANCELLED' OR cancel_requested_at IS NOT NULL)
+           RETURNING id, tenant_id, kind, updated_at),
+         run AS (
+           INSERT INTO analysis_runs (tenant_id, analysis_id, kind, attempt, outcome, duration_ms, error_code, started_at, finished_at)
+           SELECT tenant_id, id, kind, $2, $6, $7, $4, $8, updated_at FROM ended)
+         SELECT id FROM ended`,
+        claim.id,
+        claim.attempts,
+        status,
+        code,
+        message,
+        outcome,
+        Date.now() - startedAt.getTime(),
+        startedAt,
+      );
+      if (ended && status !== 'QUEUED') {
+        await this.recordAudit(tx, claim, `patient-analysis.${status.toLowerCase()}`, {
+          status,
+          ...(code ? { errorCode: code } : {}),
+        });
+      }
+      return Boolean(ended);
+    });
+  }
+
+  private recordAudit(tx: Tx, claim: ClaimedAnalysis, action: string, after: Record<string, unknown>): Promise<void> {
+    return this.audit.record(tx, {
+      action,
+      resourceType: AUDIT_RESOURCE,
+      resourceId: claim.id,
+      before: { status: 'RUNNING' },
+      after: { ...after, attempt: claim.attempts },
+    });
+  }
+}
+
+function failureCode(error: unknown): string {
+  if (error instanceof AnalysisAttemptFailed) return error.code;
+  if (error instanceof AttemptEnded) return 'TIMEOUT';
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && ERROR_CODE.test(code) ? code : 'ANALYSER_ERROR';
+}
+
+/** No retry can fix it: the consent is gone, or the analyser says so (`retryable: false`). */
+function isFinal(error: unknown): boolean {
+  if (error instanceof AnalysisAttemptFailed) return error.final;
+  return (error as { retryable?: unknown })?.retryable === false;
+}
