@@ -18,3 +18,15 @@ export * from './analyses/analyses.module';
 export * from './analyses/analyses-worker.module';
 export * from './analyses/analysis.errors';
 export * from './analyses/jobs/analysis-runner.service';
+// Analysers, the model provider, costs and the budget
+export * from './analyses/analyser';
+export * from './analyses/analysers/analysers.module';
+export * from './analyses/analysers/analyser-registry';
+export * from './analyses/analysers/analyser-failure';
+export * from './analyses/analysers/vital-thresholds';
+export * from './analyses/model-provider/model-provider.client';
+export * from './analyses/model-provider/model-provider.config';
+export * from './analyses/model-provider/model-provider.errors';
+export * from './analyses/costs/analysis-costs.module';
+export * from './analyses/costs/analysis-budget.service';
+export * from './analyses/costs/analysis-costs.errors';
