@@ -27,6 +27,17 @@ export class RecordCipher {
   open<T>(ciphertext: string, aad: string): T {
     return JSON.parse(this.keyRing.decrypt(ciphertext, aad).toString('utf8')) as T;
   }
+
+  /**
+   * The same plaintext under the newest key, with the same associated data (key rotation): the
+   * bytes are carried over as they are, never parsed, so the value reads back exactly as before.
+   */
+  reseal(ciphertext: string, aad: string): Sealed {
+    return {
+      ciphertext: this.keyRing.encrypt(this.keyRing.decrypt(ciphertext, aad), aad),
+      keyId: this.keyRing.currentKeyId,
+    };
+  }
 }
 
 /** Associated data of a repository's personal information. */
