@@ -6,6 +6,13 @@ export * from './access/record-access.module';
 export * from './access/record-access.types';
 export * from './access/patient-record-access.service';
 export * from './records/record-cipher';
+// Records: registration, identity challenges, personal information, erasure, re-encryption
+export * from './records/patient-records.module';
+export * from './records/patient-key-rotation.module';
+export * from './records/patient-key-rotation.service';
+export * from './records/personal-info.codec';
+export * from './records/identity-hash';
+export * from './records/dto/personal-info.dto';
 // Consent: grants, the access log, the consent jobs
 export * from './consent/consent.module';
 export * from './consent/consent-jobs.module';
