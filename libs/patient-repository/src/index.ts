@@ -19,6 +19,7 @@ export * from './consent/consent-jobs.module';
 export * from './consent/consent-grants.service';
 export * from './consent/jobs/consent-expiry.service';
 export * from './consent/jobs/consent-notify.service';
+export * from './consent/jobs/consent.schedules';
 export * from './consent/purpose-of-use';
 // Analyses: requests, the analysis job, statistics
 export * from './analyses/analyses.module';
