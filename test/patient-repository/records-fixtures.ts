@@ -1,7 +1,15 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { TenantRole } from '@itinera/platform';
-import { asOwner, bearer, login, register, TEST_PASSWORD, type TestTenant, type TestUser } from '../support/identity-fixtures';
+import {
+  asOwner,
+  bearer,
+  login,
+  register,
+  TEST_PASSWORD,
+  type TestTenant,
+  type TestUser,
+} from '../support/identity-fixtures';
 
 /**
  * Patients and their repositories for e2e tests, made through the real routes: staff register
@@ -31,14 +39,23 @@ export function personalInfo(overrides: Partial<PersonalInfoBody> = {}): Persona
     dateOfBirth: `${year}-${month}-${day}`,
     sex: 'female',
     contact: { email: `pi-${tag}@contact.example.test`, phone: `+1555${String(randomInt(1e7)).padStart(7, '0')}` },
-    address: { line: [`${randomInt(1, 999)} Harbour Road`], city: 'Porto', postalCode: `PC${tag.slice(0, 4)} 9QX`, country: 'PT' },
+    address: {
+      line: [`${randomInt(1, 999)} Harbour Road`],
+      city: 'Porto',
+      postalCode: `PC${tag.slice(0, 4)} 9QX`,
+      country: 'PT',
+    },
     identifiers: [{ system: 'urn:oid:2.16.840.1.113883.4.1', value: `ID-${tag}-${randomInt(1e6)}` }],
     ...overrides,
   };
 }
 
 /** One more signed-in user of the tenant with `role` (registered, added by the owner, signed in). */
-export async function addTenantUser(app: NestFastifyApplication, tenant: TestTenant, role: TenantRole): Promise<TestUser> {
+export async function addTenantUser(
+  app: NestFastifyApplication,
+  tenant: TestTenant,
+  role: TenantRole,
+): Promise<TestUser> {
   const user = await register(app, `${role.toLowerCase()}-${unique()}@example.test`);
   const added = await app.inject({
     method: 'POST',

@@ -1,6 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApi } from '../support/test-apps';
-import { asOwner, bearer, createPlatformAdmin, createTenant, type TestTenant, type TestUser } from '../support/identity-fixtures';
+import {
+  asOwner,
+  bearer,
+  createPlatformAdmin,
+  createTenant,
+  type TestTenant,
+  type TestUser,
+} from '../support/identity-fixtures';
 import { addTenantUser, personalInfo, registerPatient, type PersonalInfoBody } from './records-fixtures';
 
 describe('identity challenges', () => {
@@ -172,7 +179,12 @@ describe('identity challenges', () => {
     const statuses = responses.map((r) => r.statusCode).sort();
     expect(statuses.filter((s) => s === 422)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(9);
-    expect(responses.filter((r) => r.statusCode === 422).map((r) => r.json().attemptsRemaining).sort()).toEqual([0, 1, 2]);
+    expect(
+      responses
+        .filter((r) => r.statusCode === 422)
+        .map((r) => r.json().attemptsRemaining)
+        .sort(),
+    ).toEqual([0, 1, 2]);
     const stored = await asOwner(
       async (c) => (await c.query('SELECT status, attempts FROM identity_challenges WHERE id = $1', [id])).rows[0],
     );
@@ -182,8 +194,13 @@ describe('identity challenges', () => {
   it('refuses an expired challenge with 410 and issues a new one instead', async () => {
     const { repositoryId, patient, info } = await pending();
     const { id } = (await challenge(patient, repositoryId)).json();
-    await asOwner((c) => c.query(`UPDATE identity_challenges SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]));
-    const late = await answer(patient, repositoryId, id, { dateOfBirth: info.dateOfBirth, postalCode: info.address.postalCode });
+    await asOwner((c) =>
+      c.query(`UPDATE identity_challenges SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]),
+    );
+    const late = await answer(patient, repositoryId, id, {
+      dateOfBirth: info.dateOfBirth,
+      postalCode: info.address.postalCode,
+    });
     expect(late.statusCode).toBe(410);
     expect(late.json().code).toBe('IDENTITY_CHALLENGE_EXPIRED');
     const status = await asOwner(
@@ -215,7 +232,9 @@ describe('identity challenges', () => {
       headers: bearer(patient.accessToken),
     });
     expect(malformed.statusCode).toBe(400);
-    expect(new Set(malformed.json().errors.map((e: { field: string }) => e.field))).toEqual(new Set(['answers.postalCode']));
+    expect(new Set(malformed.json().errors.map((e: { field: string }) => e.field))).toEqual(
+      new Set(['answers.postalCode']),
+    );
     const attempts = await asOwner(
       async (c) => (await c.query('SELECT attempts FROM identity_challenges WHERE id = $1', [id])).rows[0].attempts,
     );

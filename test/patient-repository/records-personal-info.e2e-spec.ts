@@ -1,6 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApi } from '../support/test-apps';
-import { asOwner, bearer, createPlatformAdmin, createTenant, type TestTenant, type TestUser } from '../support/identity-fixtures';
+import {
+  asOwner,
+  bearer,
+  createPlatformAdmin,
+  createTenant,
+  type TestTenant,
+  type TestUser,
+} from '../support/identity-fixtures';
 import { activeRepository, addTenantUser, insertGrant, personalInfo, registerPatient } from './records-fixtures';
 
 describe('personal information', () => {
@@ -9,7 +16,13 @@ describe('personal information', () => {
 
   beforeAll(async () => {
     app = await startApi();
-    tenant = await createTenant(app, await createPlatformAdmin(app), ['OWNER', 'ADMIN', 'MANAGER', 'MEMBER', 'SPECIALIST']);
+    tenant = await createTenant(app, await createPlatformAdmin(app), [
+      'OWNER',
+      'ADMIN',
+      'MANAGER',
+      'MEMBER',
+      'SPECIALIST',
+    ]);
   });
   afterAll(() => app.close());
 
@@ -133,7 +146,12 @@ describe('personal information', () => {
         ).rows,
     );
     expect(audit).toHaveLength(1);
-    for (const value of [updated.legalName.family, updated.dateOfBirth, updated.address.postalCode, updated.identifiers[0].value]) {
+    for (const value of [
+      updated.legalName.family,
+      updated.dateOfBirth,
+      updated.address.postalCode,
+      updated.identifiers[0].value,
+    ]) {
       expect(audit[0].text).not.toContain(value);
     }
   });

@@ -1,6 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startApi } from '../support/test-apps';
-import { asOwner, bearer, createPlatformAdmin, createTenant, type TestTenant, type TestUser } from '../support/identity-fixtures';
+import {
+  asOwner,
+  bearer,
+  createPlatformAdmin,
+  createTenant,
+  type TestTenant,
+  type TestUser,
+} from '../support/identity-fixtures';
 import {
   activeRepository,
   addTenantUser,
@@ -16,7 +23,14 @@ describe('patient repositories: registration, listing and summaries', () => {
 
   beforeAll(async () => {
     app = await startApi();
-    tenant = await createTenant(app, await createPlatformAdmin(app), ['OWNER', 'ADMIN', 'MANAGER', 'MEMBER', 'PATIENT', 'SPECIALIST']);
+    tenant = await createTenant(app, await createPlatformAdmin(app), [
+      'OWNER',
+      'ADMIN',
+      'MANAGER',
+      'MEMBER',
+      'PATIENT',
+      'SPECIALIST',
+    ]);
   });
   afterAll(() => app.close());
 
@@ -53,9 +67,8 @@ describe('patient repositories: registration, listing and summaries', () => {
     expect(row.registered_by).toBe(tenant.users.MANAGER!.userId);
     const audit = await asOwner(
       async (c) =>
-        (
-          await c.query(`SELECT action, after::text, metadata::text FROM audit_log WHERE resource_id = $1`, [body.id])
-        ).rows,
+        (await c.query(`SELECT action, after::text, metadata::text FROM audit_log WHERE resource_id = $1`, [body.id]))
+          .rows,
     );
     expect(audit.map((a) => a.action)).toEqual(['patient-repository.registered']);
     expect(JSON.stringify(audit)).not.toContain(info.legalName.family);
@@ -72,7 +85,9 @@ describe('patient repositories: registration, listing and summaries', () => {
         family: `  nunez    GARCÍA   ${info.identifiers[0].value.toLowerCase()} `,
       },
       dateOfBirth: info.dateOfBirth,
-      identifiers: [{ system: info.identifiers[0].system.toUpperCase(), value: ` ${info.identifiers[0].value.toLowerCase()} ` }],
+      identifiers: [
+        { system: info.identifiers[0].system.toUpperCase(), value: ` ${info.identifiers[0].value.toLowerCase()} ` },
+      ],
     };
     const duplicate = await post(tenant.users.ADMIN!, {
       patientUserId: (await addTenantUser(app, tenant, 'PATIENT')).userId,
@@ -126,14 +141,26 @@ describe('patient repositories: registration, listing and summaries', () => {
       [{ legalName: { given: ['Ann'], family: '1234' } }, 'personalInfo.legalName.family'],
       [{ contact: { phone: '555-1234' } }, 'personalInfo.contact.phone'],
       [{ contact: { email: 'not-an-email' } }, 'personalInfo.contact.email'],
-      [{ address: { line: ['1 Road'], city: 'Porto', postalCode: 'AB1', country: 'pt' } }, 'personalInfo.address.country'],
-      [{ address: { line: ['1 Road'], city: 'Porto', postalCode: 'AB1', country: 'XX' } }, 'personalInfo.address.country'],
-      [{ address: { line: ['1 Road'], city: 'Porto', postalCode: '#?', country: 'PT' } }, 'personalInfo.address.postalCode'],
+      [
+        { address: { line: ['1 Road'], city: 'Porto', postalCode: 'AB1', country: 'pt' } },
+        'personalInfo.address.country',
+      ],
+      [
+        { address: { line: ['1 Road'], city: 'Porto', postalCode: 'AB1', country: 'XX' } },
+        'personalInfo.address.country',
+      ],
+      [
+        { address: { line: ['1 Road'], city: 'Porto', postalCode: '#?', country: 'PT' } },
+        'personalInfo.address.postalCode',
+      ],
       [{ identifiers: [] }, 'personalInfo.identifiers'],
       [{ identifiers: [{ system: 'urn:x', value: '' }] }, 'personalInfo.identifiers[0].value'],
     ];
     for (const [override, field] of cases) {
-      const response = await post(tenant.users.OWNER!, { patientUserId, personalInfo: { ...personalInfo(), ...override } });
+      const response = await post(tenant.users.OWNER!, {
+        patientUserId,
+        personalInfo: { ...personalInfo(), ...override },
+      });
       expect({ field, status: response.statusCode }).toEqual({ field, status: 400 });
       const fields = (response.json().errors as { field: string }[]).map((e) => e.field);
       expect(fields).toContain(field);
@@ -222,7 +249,9 @@ describe('patient repositories: registration, listing and summaries', () => {
     await insertGrant(tenant.id, repositoryId, specialist.userId, ['VITAL_SIGNS']);
     expect((await get(specialist, url)).statusCode).toBe(200);
     expect((await get(tenant.users.MEMBER!, url)).statusCode).toBe(403);
-    expect((await get(tenant.users.OWNER!, '/patient-repositories/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    expect(
+      (await get(tenant.users.OWNER!, '/patient-repositories/00000000-0000-4000-8000-000000000000')).statusCode,
+    ).toBe(404);
     expect((await get(tenant.users.OWNER!, '/patient-repositories/not-a-uuid')).statusCode).toBe(400);
 
     // Another tenant's staff cannot see it.
