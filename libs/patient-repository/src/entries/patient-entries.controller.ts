@@ -25,8 +25,9 @@ const WRITE_PROBLEMS = {
   403: 'Not the record’s patient (staff, specialists), or a patient not yet verified',
   404: 'No such repository for the caller, or no such entry',
 };
+// Lower-case, as @Headers('if-match') names it, so the document has one optional parameter.
 const IF_MATCH = ApiHeader({
-  name: 'If-Match',
+  name: 'if-match',
   required: false,
   description: 'The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT.',
 });

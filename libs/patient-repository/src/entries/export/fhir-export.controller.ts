@@ -25,7 +25,7 @@ export class FhirExportController {
       'comes as `searchset` bundles linked by `next`; each page is logged in the access log as an EXPORT.',
   })
   @ApiProduces('application/fhir+json')
-  @ApiOkResponse({ type: FhirBundleResponse })
+  @ApiOkResponse({ type: FhirBundleResponse, description: 'One page of the record as a FHIR R4 Bundle' })
   @ApiProblems({
     403: 'A category named in `categories` is not covered by the live grant; staff; a patient not yet verified',
     404: 'No such repository for the caller (including a specialist without a live grant)',

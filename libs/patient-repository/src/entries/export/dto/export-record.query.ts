@@ -29,7 +29,7 @@ export class ExportRecordQuery {
    * The categories to export, comma-separated (default: every category the caller may read). Asking
    * explicitly for one a specialist's grant does not cover answers 403.
    */
-  @ApiPropertyOptional({ type: String, example: 'DIAGNOSES,VITAL_SIGNS', description: `Comma-separated: ${RECORD_CATEGORIES.join(', ')}` })
+  @ApiPropertyOptional({ enum: RECORD_CATEGORIES, isArray: true, style: 'form', explode: false, example: ['DIAGNOSES', 'VITAL_SIGNS'] })
   @IsOptional()
   @commaSeparated()
   @IsArray()
