@@ -21,6 +21,13 @@ export * from './consent/jobs/consent-expiry.service';
 export * from './consent/jobs/consent-notify.service';
 export * from './consent/jobs/consent.schedules';
 export * from './consent/purpose-of-use';
+// Entries: the seven categories, their validation, the FHIR export, the decrypted-entry reader
+export * from './entries/entry-content';
+export * from './entries/entry-codes';
+export * from './entries/vital-signs.catalog';
+export * from './entries/patient-entry.reader';
+export * from './entries/patient-entry-reader.module';
+export * from './entries/patient-entries.module';
 // Analyses: requests, the analysis job, statistics
 export * from './analyses/analyses.module';
 export * from './analyses/analyses-worker.module';
