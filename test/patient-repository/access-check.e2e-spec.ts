@@ -195,6 +195,15 @@ describe('the consent check', () => {
       }
     });
 
+    it('logs an allowed read whose resource turns out not to exist (probing ids under a grant)', async () => {
+      for (const path of [`analyses/${randomUUID()}`, `diagnoses/${randomUUID()}`]) {
+        const { response, row } = await readOnce(specialist, path);
+        expect(response.statusCode).toBe(404);
+        expect(row).toMatchObject({ actor_id: specialist.userId, outcome: 'ALLOWED', grant_id: grantId });
+        expect(row.resource_id).toBe(path.split('/')[1]);
+      }
+    });
+
     it('answers 403 SCOPE_NOT_GRANTED for a category the grant does not cover', async () => {
       const { response, row } = await readOnce(specialist, `allergies/${allergyId}`);
       expect(response.statusCode).toBe(403);

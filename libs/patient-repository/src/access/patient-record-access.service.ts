@@ -10,12 +10,7 @@ import {
   recordNotFound,
   scopeNotGranted,
 } from '../patient-repository.errors';
-import type {
-  AccessActor,
-  DenialReason,
-  RecordAccess,
-  RecordAccessRequest,
-} from './record-access.types';
+import type { AccessActor, DenialReason, RecordAccess, RecordAccessRequest } from './record-access.types';
 
 /** Staff who administer patients (register, erase) and so may know a repository exists. */
 const STAFF_ROLES = [...TENANT_ADMIN_ROLES, 'MANAGER'];
@@ -55,12 +50,28 @@ export class PatientRecordAccess {
     request: RecordAccessRequest,
     work: (tx: Tx, access: RecordAccess) => Promise<T>,
   ): Promise<T> {
-    const outcome = await this.prisma.tenantTransaction(async (tx) => {
-      const decision = await this.decide(tx, actor, request);
-      await this.log(tx, actor, request, decision);
-      if (!decision.allowed) return { denied: decision.error };
-      return { value: await work(tx, decision.access) };
-    });
+    let allowed: Decision | undefined;
+    let outcome: { denied: AppError } | { value: T };
+    try {
+      outcome = await this.prisma.tenantTransaction(async (tx) => {
+        allowed = undefined;
+        const decision = await this.decide(tx, actor, request);
+        await this.log(tx, actor, request, decision);
+        if (!decision.allowed) return { denied: decision.error };
+        allowed = decision;
+        return { value: await work(tx, decision.access) };
+      });
+    } catch (error) {
+      // An allowed read whose work answered a client error (an entry or analysis id that does not
+      // exist, a finished analysis): its transaction rolled back, any change of the work and the
+      // log row with it. The attempt is logged again on its own, so that probing ids under a live
+      // grant leaves its trace too.
+      if (allowed && error instanceof AppError && error.status < 500) {
+        const decision = allowed;
+        await this.prisma.tenantTransaction((tx) => this.log(tx, actor, request, decision));
+      }
+      throw error;
+    }
     if ('denied' in outcome) throw outcome.denied;
     return outcome.value;
   }
@@ -69,12 +80,18 @@ export class PatientRecordAccess {
    * For changes to the record (entries, personal information): only its patient, once verified.
    * Not an access-log entry (a write is not a read); the caller audits the change in `tx`.
    */
-  async write<T>(actor: AccessActor, repositoryId: string, work: (tx: Tx, access: RecordAccess) => Promise<T>): Promise<T> {
+  async write<T>(
+    actor: AccessActor,
+    repositoryId: string,
+    work: (tx: Tx, access: RecordAccess) => Promise<T>,
+  ): Promise<T> {
     return this.prisma.tenantTransaction(async (tx) => {
       const repository = await this.lockRepository(tx, repositoryId);
       if (!repository || repository.status === 'ERASED') throw recordNotFound();
       if (actor.type !== 'USER' || repository.patient_user_id !== actor.id) {
-        throw STAFF_ROLES.includes(actor.role ?? '') || actor.role === 'SPECIALIST' ? healthDataForbidden() : recordNotFound();
+        throw STAFF_ROLES.includes(actor.role ?? '') || actor.role === 'SPECIALIST'
+          ? healthDataForbidden()
+          : recordNotFound();
       }
       if (repository.status !== 'ACTIVE') throw identityNotVerified();
       return work(tx, {
