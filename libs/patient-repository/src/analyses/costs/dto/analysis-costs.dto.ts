@@ -50,7 +50,7 @@ export class AnalysisCostsResponse {
   to!: Date;
   /** The tenant's totals over the range. */
   total!: CostTotals;
-  /** Per analysis kind, only kinds with calls in the range. */
+  /** Per analysis kind (in the AnalysisKind enum's order), only kinds with calls in the range. */
   @ApiProperty({ type: [KindCostTotals] })
   byKind!: KindCostTotals[];
 }
