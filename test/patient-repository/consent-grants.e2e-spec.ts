@@ -238,6 +238,24 @@ describe('consent grants', () => {
     expect(notices.map((n: { payload: { kind: string } }) => n.payload.kind)).toEqual(['granted', 'revoked']);
   });
 
+  it('revokes once when two revocations race: one 200, one 409, one audit entry, one notice', async () => {
+    const grant = (await call(patient, 'POST', grantUrl(), validGrant())).json();
+    const url = `${grantUrl()}/${grant.id}/revoke`;
+    const answers = await Promise.all([call(patient, 'POST', url, {}), call(patient, 'POST', url, {})]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
+    const [audits, notices] = await asOwner(async (c) => [
+      (await c.query(`SELECT 1 FROM audit_log WHERE action = 'consent-grant.revoked' AND resource_id = $1`, [grant.id]))
+        .rowCount,
+      (
+        await c.query(
+          `SELECT 1 FROM outbox_messages WHERE payload ->> 'grantId' = $1 AND payload ->> 'kind' = 'revoked'`,
+          [grant.id],
+        )
+      ).rowCount,
+    ]);
+    expect([audits, notices]).toEqual([1, 1]);
+  });
+
   it('lists a specialist the live grants given to them by default, and others by status', async () => {
     const mine = await addMember(api, tenant, 'SPECIALIST');
     const give = async (overrides: object) =>
