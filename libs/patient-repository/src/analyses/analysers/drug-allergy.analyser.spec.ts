@@ -95,3 +95,15 @@ describe('ingredientsInText', () => {
     expect(ingredientsInText('Aspirinex')).toEqual([]);
   });
 });
+
+describe('DrugAllergyAnalyser with the same allergy recorded twice', () => {
+  it('gives one finding per medication, at the more severe record, with both records as evidence', async () => {
+    const first = allergy('Penicillin', { severity: 'MILD' });
+    const second = allergy(' penicillin ', { severity: 'SEVERE' });
+    const m = medication('Amoxicillin 500 mg');
+    const findings = await run(first, second, m);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].severity).toBe('CRITICAL');
+    expect(findings[0].evidence.map((e) => e.entryId)).toEqual([first.id, second.id, m.id]);
+  });
+});

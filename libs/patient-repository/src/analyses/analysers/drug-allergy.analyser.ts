@@ -3,7 +3,7 @@ import type { AllergySeverity, DecryptedEntry } from '../../entries/entry-conten
 import type { Analyser, AnalyserContext, FindingInput } from '../analyser';
 import { activeMedications, type ActiveMedication } from './active-medications';
 import { allergyTargetOf, classOf, CLASS_BY_ID, type AllergyTarget } from './drug-lookup';
-import { entriesOf, evidenceOf, inSteps } from './finding-helpers';
+import { entriesOf, evidenceOf, inSteps, normaliseName } from './finding-helpers';
 
 /** A medication the patient is allergic to: the allergy's severity, one step up. */
 const CONFLICT_SEVERITY: Record<AllergySeverity, FindingSeverity> = {
@@ -28,40 +28,75 @@ interface Match {
  * - DRUG_ALLERGY_CROSS_REACTIVITY: its class cross-reacts with the allergen's (penicillins and
  *   cephalosporins or carbapenems), one severity step lower.
  * Severity follows the allergy's (MILD → MODERATE, MODERATE → HIGH, SEVERE → CRITICAL); the
- * evidence is the allergy and the medication.
+ * evidence is the allergy (every record of the same substance) and the medication.
  */
 export class DrugAllergyAnalyser implements Analyser {
   readonly kind = 'DRUG_ALLERGY' as const;
   readonly categories = ['ALLERGIES' as const, 'MEDICATIONS' as const];
 
   async run(entries: DecryptedEntry[], context: AnalyserContext): Promise<FindingInput[]> {
-    const allergies = entriesOf(entries, 'ALLERGIES')
-      .filter((a) => a.content.status === 'ACTIVE')
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
     const medications = activeMedications(entries, context.now);
     const findings: FindingInput[] = [];
-    await inSteps(context, allergies.length > 0 ? allergies : [undefined], (allergy) => {
-      if (!allergy) return;
-      const target = allergyTargetOf(allergy.content.substance);
+    const groups = allergiesBySubstance(entries);
+    await inSteps(context, groups.length > 0 ? groups : [undefined], (group) => {
+      if (!group) return;
+      const target = allergyTargetOf(group.substance);
       for (const medication of medications) {
         const match = matchOf(target, medication);
         if (!match) continue;
         const severity =
           match.code === 'DRUG_ALLERGY_CROSS_REACTIVITY'
-            ? CROSS_SEVERITY[allergy.content.severity]
-            : CONFLICT_SEVERITY[allergy.content.severity];
+            ? CROSS_SEVERITY[group.severity]
+            : CONFLICT_SEVERITY[group.severity];
         findings.push({
           code: match.code,
           severity,
           message:
-            `Active medication "${medication.entry.content.name}" and a ${allergy.content.severity.toLowerCase()} ` +
-            `allergy to "${allergy.content.substance}": ${match.why}.`,
-          evidence: [evidenceOf(allergy), evidenceOf(medication.entry)],
+            `Active medication "${medication.entry.content.name}" and a ${group.severity.toLowerCase()} ` +
+            `allergy to "${group.substance}": ${match.why}.`,
+          evidence: [...group.allergies.map(evidenceOf), evidenceOf(medication.entry)],
         });
       }
     });
     return findings;
   }
+}
+
+const ALLERGY_RANK: Record<AllergySeverity, number> = { MILD: 0, MODERATE: 1, SEVERE: 2 };
+
+interface AllergyGroup {
+  /** As first recorded. */
+  substance: string;
+  /** The most severe of the group's. */
+  severity: AllergySeverity;
+  allergies: DecryptedEntry<'ALLERGIES'>[];
+}
+
+/**
+ * The ACTIVE allergies, one group per substance (compared normalised): the same allergy recorded
+ * twice gives one finding per medication, with both records as evidence.
+ */
+function allergiesBySubstance(entries: readonly DecryptedEntry[]): AllergyGroup[] {
+  const groups = new Map<string, AllergyGroup>();
+  const active = entriesOf(entries, 'ALLERGIES')
+    .filter((a) => a.content.status === 'ACTIVE')
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  for (const allergy of active) {
+    const key = normaliseName(allergy.content.substance);
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, {
+        substance: allergy.content.substance,
+        severity: allergy.content.severity,
+        allergies: [allergy],
+      });
+      continue;
+    }
+    group.allergies.push(allergy);
+    if (ALLERGY_RANK[allergy.content.severity] > ALLERGY_RANK[group.severity])
+      group.severity = allergy.content.severity;
+  }
+  return [...groups.values()];
 }
 
 function matchOf(target: AllergyTarget, medication: ActiveMedication): Match | undefined {
