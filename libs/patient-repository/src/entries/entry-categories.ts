@@ -48,7 +48,7 @@ export interface EntryCategoryDefinition {
 
 /** The body of a PUT: the full new content, and optionally the version it replaces. */
 export interface VersionedBody {
-  expectedVersion?: number;
+  expectedVersion?: number | null;
 }
 
 const named = <T extends Type<object>>(cls: T, name: string): T => {
@@ -56,10 +56,13 @@ const named = <T extends Type<object>>(cls: T, name: string): T => {
   return cls;
 };
 
-/** Copies the validated fields, dropping `expectedVersion` and absent ones (so JSON stays minimal). */
+/**
+ * Copies the validated fields, dropping `expectedVersion` and absent ones: an optional field sent
+ * as null (which @IsOptional lets through) is absent, as the content types say.
+ */
 function plainContent(body: object): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(body).filter(([key, value]) => key !== 'expectedVersion' && value !== undefined),
+    Object.entries(body).filter(([key, value]) => key !== 'expectedVersion' && value !== undefined && value !== null),
   );
 }
 

@@ -109,5 +109,8 @@ describe('vital-sign readings', () => {
     expect(problem('value', { type: 'HEART_RATE', value: '72' })).toBe('must be a number');
     expect(problem('value', { type: 'HEART_RATE', value: Number.NaN })).toBe('must be a number');
     expect(problem('value', { type: 'PULSE', value: 72 })).toBeNull();
+    for (const type of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 42, null, {}]) {
+      expect(problem('value', { type, value: 72 })).toBeNull();
+    }
   });
 });

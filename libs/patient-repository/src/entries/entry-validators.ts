@@ -100,8 +100,9 @@ export type VitalSignField = 'value' | 'systolic' | 'diastolic';
  * each number inside the type's plausible range; the diastolic below the systolic.
  */
 export function vitalSignFieldProblem(field: VitalSignField, reading: Record<string, unknown>): string | null {
-  const definition = VITAL_SIGNS[reading.type as VitalSignType] as (typeof VITAL_SIGNS)[VitalSignType] | undefined;
-  if (!definition) return null; // the type's own check reports it
+  // Own keys only: a `type` of "constructor" or "__proto__" is not a vital sign.
+  if (typeof reading.type !== 'string' || !Object.hasOwn(VITAL_SIGNS, reading.type)) return null; // the type's check reports it
+  const definition = VITAL_SIGNS[reading.type as VitalSignType];
   const value = reading[field];
   const isPanel = definition.components !== undefined;
   const wanted = isPanel ? field !== 'value' : field === 'value';

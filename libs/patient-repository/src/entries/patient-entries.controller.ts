@@ -111,7 +111,7 @@ export function entryControllerFor(definition: EntryCategoryDefinition): Type<un
       @Res({ passthrough: true }) reply: FastifyReply,
       @Headers('if-match') ifMatch?: string,
     ): Promise<EntryView> {
-      const expected = expectedVersionOf(ifMatch, (body as VersionedBody).expectedVersion);
+      const expected = expectedVersionOf(ifMatch, (body as VersionedBody).expectedVersion ?? undefined);
       const entry = await this.entries.update(accessActorOf(principal), id, definition, entryId, body, expected);
       setEtag(reply, entry.version);
       return entry;

@@ -100,4 +100,10 @@ describe('entry DTOs', () => {
     expect(diagnoses.toContent(value as object)).not.toHaveProperty('expectedVersion');
     expect(await fields(diagnoses.updateDto, { ...diagnosis, expectedVersion: 0 })).toEqual(['expectedVersion']);
   });
+
+  it('stores an optional field sent as null as absent', async () => {
+    const diagnoses = ENTRY_CATEGORY_DEFINITIONS.find((d) => d.category === 'DIAGNOSES')!;
+    const { value } = await check(diagnoses.updateDto, { ...diagnosis, notes: null, expectedVersion: null });
+    expect(diagnoses.toContent(value as object)).toEqual(diagnosis);
+  });
 });
