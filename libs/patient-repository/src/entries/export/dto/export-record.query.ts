@@ -24,12 +24,18 @@ const commaSeparated = () =>
     return parts.map((v) => (typeof v === 'string' ? v.trim() : v)).filter((v) => v !== '');
   });
 
+/**
+ * OpenAPI's name for `a,b` in a query string (`style: form, explode: false`); @nestjs/swagger
+ * writes these parameter fields from @ApiProperty but does not declare them in its options type.
+ */
+const COMMA_SEPARATED: object = { style: 'form', explode: false };
+
 export class ExportRecordQuery {
   /**
    * The categories to export, comma-separated (default: every category the caller may read). Asking
    * explicitly for one a specialist's grant does not cover answers 403.
    */
-  @ApiPropertyOptional({ enum: RECORD_CATEGORIES, isArray: true, style: 'form', explode: false, example: ['DIAGNOSES', 'VITAL_SIGNS'] })
+  @ApiPropertyOptional({ enum: RECORD_CATEGORIES, isArray: true, ...COMMA_SEPARATED, example: ['DIAGNOSES', 'VITAL_SIGNS'] })
   @IsOptional()
   @commaSeparated()
   @IsArray()
