@@ -35,6 +35,7 @@ const SCENARIOS = [
   require('./scenarios/recipient-link'),
   require('./scenarios/workflow-list'),
   require('./scenarios/expiry'),
+  require('./scenarios/analysis-queue'),
 ];
 
 /**
@@ -212,6 +213,7 @@ async function runScenario(scenario, { adminUrl, redisUrl, params }) {
       // Production refuses the public development secrets: each run gets its own.
       JWT_SECRET: randomBytes(32).toString('base64url'),
       ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      IDENTITY_HASH_KEY: randomBytes(32).toString('base64'),
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: queuePrefix,
       RATE_LIMIT_MAX: UNLIMITED_RATE,

@@ -269,6 +269,24 @@ describe('analyses: requests, reads and cancellation', () => {
         { actor_type: 'USER', actor_id: world.patient.userId, action: 'READ', outcome: 'ALLOWED' },
       ]);
       expect((await cancel(world.patient, id)).statusCode).toBe(409);
+      // The completion's audit entry, written by the job's one statement, is chained like any other.
+      const audit = await asOwner(
+        async (c) =>
+          (await c.query('SELECT action, actor_type, after FROM audit_log WHERE resource_id = $1 ORDER BY seq', [id]))
+            .rows,
+      );
+      expect(audit).toEqual([
+        expect.objectContaining({ action: 'patient-analysis.requested', actor_type: 'USER' }),
+        expect.objectContaining({
+          action: 'patient-analysis.completed',
+          actor_type: 'SYSTEM',
+          after: { status: 'COMPLETED', findingsCount: body.findingsCount, attempt: 1 },
+        }),
+      ]);
+      const broken = await asOwner(
+        async (c) => (await c.query('SELECT * FROM audit_log_verify($1)', [world.tenant.id])).rows,
+      );
+      expect(broken).toEqual([]);
     });
 
     it('fails the analysis with CONSENT_REVOKED, without retrying, when the grant is revoked before it runs', async () => {

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AuditModule } from '@itinera/audit';
 import { RecordAccessModule } from '../access/record-access.module';
 import { PatientEntryReaderModule } from '../entries/patient-entry-reader.module';
 import { AnalysersModule } from './analysers/analysers.module';
@@ -8,7 +7,7 @@ import { AnalysisRunProcessor } from './jobs/analysis-run.processor';
 
 /** The analysis queue's consumer (worker only). */
 @Module({
-  imports: [AuditModule, RecordAccessModule, PatientEntryReaderModule, AnalysersModule],
+  imports: [RecordAccessModule, PatientEntryReaderModule, AnalysersModule],
   providers: [AnalysisRunProcessor, AnalysisRunner],
 })
 export class AnalysesWorkerModule {}

@@ -86,6 +86,13 @@ export class AnalysisDetailResponse extends AnalysisResponse {
   findings!: AnalysisFindingResponse[];
 }
 
+/** patient_analyses' columns under the model's field names, for raw statements that return a row. */
+export const ANALYSIS_COLUMNS = `id, repository_id AS "repositoryId", kind, priority, status, progress,
+  requested_by AS "requestedBy", requested_by_type AS "requestedByType", grant_id AS "grantId", attempts,
+  error_code AS "errorCode", error_message AS "errorMessage", findings_count AS "findingsCount",
+  estimated_cost AS "estimatedCost", cost, cancel_requested_at AS "cancelRequestedAt", started_at AS "startedAt",
+  finished_at AS "finishedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
 export function toAnalysisResponse(row: PatientAnalysis): AnalysisResponse {
   return {
     id: row.id,

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
-import { AppConfig, AppError, type TenantRole } from '@itinera/platform';
-import { PrismaService, type Tx } from '@itinera/prisma';
-import { AuditService } from '@itinera/audit';
+import { AppConfig, AppError, RequestContext, type TenantRole } from '@itinera/platform';
+import { PrismaService } from '@itinera/prisma';
 import type { AnalysisRunData } from '@itinera/queues';
 import { PatientRecordAccess } from '../../access/patient-record-access.service';
 import { PatientEntryReader } from '../../entries/patient-entry.reader';
@@ -43,7 +42,6 @@ export class AnalysisRunner {
     private readonly access: PatientRecordAccess,
     private readonly reader: PatientEntryReader,
     private readonly analysers: AnalyserRegistry,
-    private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
 
@@ -139,39 +137,35 @@ export class AnalysisRunner {
       message: f.message.slice(0, 1_000),
       evidence: f.evidence.map((e) => ({ entryId: e.entryId, category: e.category, version: e.version })),
     }));
-    const durationMs = Date.now() - startedAt.getTime();
-    const done = await this.prisma.tenantTransaction(async (tx) => {
-      const [finished] = await tx.$queryRawUnsafe<{ id: string }[]>(
-        `WITH done AS (
-           UPDATE patient_analyses
-              SET status = 'COMPLETED', progress = 100, findings_count = $3, finished_at = now(), updated_at = now(),
-                  error_code = NULL, error_message = NULL
-            WHERE id = $1::uuid AND attempts = $2 AND status = 'RUNNING' AND cancel_requested_at IS NULL
-           RETURNING id, tenant_id, kind, finished_at),
-         replaced AS (DELETE FROM analysis_findings f USING done WHERE f.analysis_id = done.id),
-         added AS (
-           INSERT INTO analysis_findings (tenant_id, analysis_id, code, severity, message, evidence)
-           SELECT done.tenant_id, done.id, x.code, x.severity::"FindingSeverity", x.message, x.evidence
-             FROM done, jsonb_to_recordset($4::jsonb) AS x(code text, severity text, message text, evidence jsonb)),
-         run AS (
-           INSERT INTO analysis_runs (tenant_id, analysis_id, kind, attempt, outcome, duration_ms, started_at, finished_at)
-           SELECT done.tenant_id, done.id, done.kind, $2, 'COMPLETED', $5, $6, done.finished_at FROM done)
-         SELECT id FROM done`,
+    const audit = auditOf(claim, 'patient-analysis.completed', { status: 'COMPLETED', findingsCount: rows.length });
+    const [finished] = await this.prisma.tenantQuery<{ id: string }>(
+      `WITH done AS (
+         UPDATE patient_analyses
+            SET status = 'COMPLETED', progress = 100, findings_count = $3, finished_at = now(), updated_at = now(),
+                error_code = NULL, error_message = NULL
+          WHERE id = $1::uuid AND attempts = $2 AND status = 'RUNNING' AND cancel_requested_at IS NULL
+         RETURNING id, tenant_id, kind, finished_at),
+       replaced AS (DELETE FROM analysis_findings f USING done WHERE f.analysis_id = done.id),
+       added AS (
+         INSERT INTO analysis_findings (tenant_id, analysis_id, code, severity, message, evidence)
+         SELECT done.tenant_id, done.id, x.code, x.severity::"FindingSeverity", x.message, x.evidence
+           FROM done, jsonb_to_recordset($4::jsonb) AS x(code text, severity text, message text, evidence jsonb)),
+       run AS (
+         INSERT INTO analysis_runs (tenant_id, analysis_id, kind, attempt, outcome, duration_ms, started_at, finished_at)
+         SELECT done.tenant_id, done.id, done.kind, $2, 'COMPLETED', $5, $6, done.finished_at FROM done),
+       audited AS (${auditInsert(7)} FROM done)
+       SELECT id FROM done`,
+      [
         claim.id,
         claim.attempts,
         rows.length,
         JSON.stringify(rows),
-        durationMs,
+        Date.now() - startedAt.getTime(),
         startedAt,
-      );
-      if (finished)
-        await this.recordAudit(tx, claim, 'patient-analysis.completed', {
-          status: 'COMPLETED',
-          findingsCount: rows.length,
-        });
-      return Boolean(finished);
-    });
-    if (done) return 'COMPLETED';
+        ...audit,
+      ],
+    );
+    if (finished) return 'COMPLETED';
     // Not finished by this attempt: cancelled meanwhile, or taken over by a newer attempt.
     return this.cancelled(claim, startedAt);
   }
@@ -187,8 +181,8 @@ export class AnalysisRunner {
 
   /**
    * Appends the attempt's run and moves the row on: CANCELLED (only if cancellation was asked for),
-   * FAILED when no retry follows, back to QUEUED while a retry waits. False when the attempt is no
-   * longer the current one.
+   * FAILED when no retry follows (both audited), back to QUEUED while a retry waits. False when the
+   * attempt is no longer the current one.
    */
   private async endAttempt(
     claim: ClaimedAnalysis,
@@ -201,47 +195,54 @@ export class AnalysisRunner {
     const message = code
       ? (ANALYSIS_FAILURES[code as keyof typeof ANALYSIS_FAILURES] ?? ANALYSIS_FAILURES.ANALYSER_ERROR)
       : null;
-    return this.prisma.tenantTransaction(async (tx) => {
-      const [ended] = await tx.$queryRawUnsafe<{ id: string }[]>(
-        `WITH ended AS (
-           UPDATE patient_analyses
-              SET status = $3::"AnalysisStatus", error_code = coalesce($4, error_code), error_message = coalesce($5, error_message),
-                  finished_at = CASE WHEN $3 = 'QUEUED' THEN NULL ELSE now() END, updated_at = now()
-            WHERE id = $1::uuid AND attempts = $2 AND status = 'RUNNING'
-              AND ($3 <> 'CANCELLED' OR cancel_requested_at IS NOT NULL)
-           RETURNING id, tenant_id, kind, updated_at),
-         run AS (
-           INSERT INTO analysis_runs (tenant_id, analysis_id, kind, attempt, outcome, duration_ms, error_code, started_at, finished_at)
-           SELECT tenant_id, id, kind, $2, $6, $7, $4, $8, updated_at FROM ended)
-         SELECT id FROM ended`,
-        claim.id,
-        claim.attempts,
-        status,
-        code,
-        message,
-        outcome,
-        Date.now() - startedAt.getTime(),
-        startedAt,
-      );
-      if (ended && status !== 'QUEUED') {
-        await this.recordAudit(tx, claim, `patient-analysis.${status.toLowerCase()}`, {
-          status,
-          ...(code ? { errorCode: code } : {}),
-        });
-      }
-      return Boolean(ended);
+    const audit = auditOf(claim, `patient-analysis.${status.toLowerCase()}`, {
+      status,
+      ...(code ? { errorCode: code } : {}),
     });
+    const [ended] = await this.prisma.tenantQuery<{ id: string }>(
+      `WITH done AS (
+         UPDATE patient_analyses
+            SET status = $3::"AnalysisStatus", error_code = coalesce($4, error_code),
+                error_message = coalesce($5, error_message),
+                finished_at = CASE WHEN $3 = 'QUEUED' THEN NULL ELSE now() END, updated_at = now()
+          WHERE id = $1::uuid AND attempts = $2 AND status = 'RUNNING'
+            AND ($3 <> 'CANCELLED' OR cancel_requested_at IS NOT NULL)
+         RETURNING id, tenant_id, kind, updated_at),
+       run AS (
+         INSERT INTO analysis_runs (tenant_id, analysis_id, kind, attempt, outcome, duration_ms, error_code, started_at, finished_at)
+         SELECT tenant_id, id, kind, $2, $6, $7, $4, $8, updated_at FROM done),
+       audited AS (${auditInsert(9)} FROM done WHERE $3 <> 'QUEUED')
+       SELECT id FROM done`,
+      [claim.id, claim.attempts, status, code, message, outcome, Date.now() - startedAt.getTime(), startedAt, ...audit],
+    );
+    return Boolean(ended);
   }
+}
 
-  private recordAudit(tx: Tx, claim: ClaimedAnalysis, action: string, after: Record<string, unknown>): Promise<void> {
-    return this.audit.record(tx, {
-      action,
-      resourceType: AUDIT_RESOURCE,
-      resourceId: claim.id,
-      before: { status: 'RUNNING' },
-      after: { ...after, attempt: claim.attempts },
-    });
-  }
+/**
+ * The audit entry of a finished attempt, written by the same statement as the change (so the job's
+ * end is one round trip and one commit). The columns AuditService.record would write, for the job's
+ * context: a SYSTEM actor naming the job, its request id; the database chains and seals the row as
+ * for any insert.
+ */
+function auditOf(claim: ClaimedAnalysis, action: string, after: Record<string, unknown>): unknown[] {
+  const actor = RequestContext.get('actor') ?? { type: 'SYSTEM' as const };
+  return [
+    actor.type,
+    actor.id ?? null,
+    action,
+    JSON.stringify({ status: 'RUNNING' }),
+    JSON.stringify({ ...after, attempt: claim.attempts }),
+    RequestContext.get('requestId') ?? null,
+  ];
+}
+
+/** INSERT ... SELECT of the audit entry over `done`, its six values (auditOf) from parameter $first. */
+function auditInsert(first: number): string {
+  const p = (i: number) => `$${first + i}`;
+  return `INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, resource_type, resource_id, before, after, request_id)
+          SELECT done.tenant_id, ${p(0)}::"AuditActorType", ${p(1)}, ${p(2)}, '${AUDIT_RESOURCE}', done.id::text,
+                 ${p(3)}::jsonb, ${p(4)}::jsonb, ${p(5)}`;
 }
 
 function failureCode(error: unknown): string {
