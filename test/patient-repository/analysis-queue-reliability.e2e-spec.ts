@@ -157,6 +157,29 @@ describe('the analysis queue', () => {
     }
   }, 60_000);
 
+  it('fails an attempt that runs past ANALYSIS_TIMEOUT_MS with TIMEOUT and completes on the retry', async () => {
+    const worker = await startWorker({ ANALYSIS_TIMEOUT_MS: '1000', ANALYSIS_BACKOFF_MS: '2000' });
+    try {
+      const hold = await holdEntries();
+      let id: string;
+      try {
+        id = await create('RECORD_SUMMARY', 5);
+        await waitFor('RUNNING', async () => (await analysisRow(id))?.status === 'RUNNING');
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+      } finally {
+        await hold.release();
+      }
+      await waitFor('COMPLETED', async () => (await analysisRow(id!))?.status === 'COMPLETED', 20_000);
+      expect((await runsOf(id!)).map((r) => [r.attempt, r.outcome, r.error_code])).toEqual([
+        [1, 'FAILED', 'TIMEOUT'],
+        [2, 'COMPLETED', null],
+      ]);
+      expect((await analysisRow(id!))!).toMatchObject({ attempts: 2, findings_count: 1 });
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
   it('stops a RUNNING analysis at its next checkpoint when cancelled: CANCELLED, no findings, the run kept', async () => {
     const worker = await startWorker();
     const hold = await holdEntries();

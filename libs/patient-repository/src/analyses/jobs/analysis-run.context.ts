@@ -49,7 +49,8 @@ export class AnalysisRunContext implements AnalyserContext {
   }
 
   async progress(percent: number): Promise<void> {
-    if (this.ended || !this.due('lastProgress')) return;
+    // 100 is the completion's to write (with the findings); before it, at most one write per interval.
+    if (this.ended || percent >= 100 || !this.due('lastProgress')) return;
     const value = Math.max(0, Math.min(99, Math.round(percent)));
     await Promise.all([
       this.prisma.tenantQuery(
