@@ -83,7 +83,9 @@ async function main(): Promise<void> {
     process.exit(78);
   }
   try {
+    const started = performance.now();
     const result = await reencryptPatientRecords(env, { batchSize });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
     for (const { tenantId, counts } of result.tenants) {
       process.stdout.write(
         `tenant ${tenantId}: ${counts.repositories} personal information, ${counts.entries} entries, ${counts.entryVersions} entry versions\n`,
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       `re-encrypted under key ${result.keyId}: ${result.repositories} personal information, ${result.entries} entries, ` +
-        `${result.entryVersions} entry versions in ${result.tenants.length} tenant(s)\n`,
+        `${result.entryVersions} entry versions in ${result.tenants.length} tenant(s), ${seconds} s\n`,
     );
   } catch (error) {
     process.stderr.write(`patients:reencrypt failed: ${(error as Error).message}\n`);

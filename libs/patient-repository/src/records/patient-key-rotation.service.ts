@@ -5,7 +5,7 @@ import { PrismaService, type Tx } from '@itinera/prisma';
 import { entryAad, personalInfoAad, RecordCipher } from './record-cipher';
 
 /** Rows re-encrypted per table per transaction. */
-export const DEFAULT_REENCRYPT_BATCH_SIZE = 200;
+export const DEFAULT_REENCRYPT_BATCH_SIZE = 500;
 
 /** How many values one tenant (or the whole run) moved to the newest key, per table. */
 export interface ReencryptionCounts {
