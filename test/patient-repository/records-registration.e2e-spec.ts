@@ -113,6 +113,19 @@ describe('patient repositories: registration, listing and summaries', () => {
     expect(again.json()).toMatchObject({ code: 'DUPLICATE_PATIENT', errors: [{ field: 'patientUserId' }] });
   });
 
+  it('registers the same person exactly once when registrations race', async () => {
+    const info = personalInfo();
+    const patients = await Promise.all(Array.from({ length: 6 }, () => addTenantUser(app, tenant, 'PATIENT')));
+    const responses = await Promise.all(
+      patients.map((p, i) =>
+        post(i % 2 ? tenant.users.OWNER! : tenant.users.ADMIN!, { patientUserId: p.userId, personalInfo: info }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const refused of responses.filter((r) => r.statusCode === 409))
+      expect(refused.json().code).toBe('DUPLICATE_PATIENT');
+  });
+
   it('refuses a user who is not a PATIENT member of the tenant with 422 naming patientUserId', async () => {
     const outsider = await createTenant(app, await createPlatformAdmin(app), ['OWNER', 'PATIENT']);
     for (const userId of [
