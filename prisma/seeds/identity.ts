@@ -1,22 +1,22 @@
 import type { PrismaClient, TenantPlan, TenantRole } from '@prisma/client';
 import { createHash } from 'node:crypto';
 import { hashPassword } from '@itinera/identity/credentials/password-hasher';
+import { digest } from './demo-ids';
 import type { Seed } from './index';
 
 /** Local demonstration credentials; db:seed refuses to run in production. */
 const ADMIN = { email: 'admin@itinera.local', password: 'itinera-admin-local', displayName: 'Platform Admin' };
-const DEMO_PASSWORD = 'itinera-demo-local';
+export const DEMO_PASSWORD = 'itinera-demo-local';
 const TENANTS: { name: string; domain: string; plan: TenantPlan }[] = [
   { name: 'Acme Clinic', domain: 'acme-clinic', plan: 'BASIC' },
   { name: 'Globex Health', domain: 'globex-health', plan: 'PRO' },
   { name: 'Initech Care', domain: 'initech-care', plan: 'ENTERPRISE' },
 ];
-const ROLES: TenantRole[] = ['OWNER', 'ADMIN', 'MANAGER', 'MEMBER', 'VIEWER'];
+const ROLES: TenantRole[] = ['OWNER', 'ADMIN', 'MANAGER', 'MEMBER', 'VIEWER', 'PATIENT', 'SPECIALIST'];
 /** The cost production uses (PASSWORD_SCRYPT_LOG_N's default), so seeded hashes need no upgrade. */
 const SCRYPT_LOG_N = 15;
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-const digest = (text: string) => createHash('sha256').update(`itinera-demo:${text}`).digest();
 
 /**
  * The demo API key of a tenant, derived from its domain: the same on every run (so seeding twice
@@ -29,7 +29,7 @@ function demoApiKey(domain: string): { key: string; prefix: string; hash: Uint8A
   return { key: `itk_${prefix}_${secret}`, prefix, hash: new Uint8Array(createHash('sha256').update(secret).digest()) };
 }
 
-async function upsertUser(
+export async function upsertUser(
   prisma: PrismaClient,
   email: string,
   displayName: string,

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@prisma/client';
 import { identitySeed } from './identity';
+import { patientsSeed } from './patients';
 import { workflowsSeed } from './workflows';
 
 /** One domain's demonstration data; `run` must be idempotent (upserts), so seeding twice is harmless. */
@@ -10,4 +11,4 @@ export interface Seed {
 }
 
 /** In dependency order: tenants and users first, then each domain. */
-export const seeds: Seed[] = [identitySeed, workflowsSeed];
+export const seeds: Seed[] = [identitySeed, workflowsSeed, patientsSeed];

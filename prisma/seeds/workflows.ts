@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient, RecipientStatus, RecipientType, WorkflowStatus } from '@prisma/client';
 import { createHash } from 'node:crypto';
+import { DEMO_DOMAINS, demoUuid, digest } from './demo-ids';
 import type { Seed } from './index';
 
 /**
@@ -19,7 +20,6 @@ import type { Seed } from './index';
  * these links); the tokens of the ACTIVE workflows are printed, like the demo API keys.
  */
 
-const DEMO_DOMAINS = ['acme-clinic', 'globex-health', 'initech-care'];
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const ROUTE: RecipientType[] = ['PRESCRIBER', 'PATIENT', 'PHARMACY', 'INSURANCE'];
 const HOUR = 3_600_000;
@@ -87,16 +87,7 @@ const WORKFLOWS: DemoWorkflow[] = [
   },
 ];
 
-const digest = (text: string) => createHash('sha256').update(`itinera-demo:${text}`).digest();
-
 /** A stable UUID (v4 layout) from a name. */
-function demoUuid(name: string): string {
-  const b = Buffer.from(digest(`uuid:${name}`).subarray(0, 16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 /** The link token of one demo recipient: 32 lower-case Base32 characters (LINK_TOKEN_PATTERN). */
 export function demoLinkToken(domain: string, key: string, orderIndex: number): string {
