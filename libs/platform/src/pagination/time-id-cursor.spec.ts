@@ -17,6 +17,14 @@ describe('TimeIdCursor', () => {
     }
   });
 
+  it('refuses instants PostgreSQL cannot hold (years past 9999 or before 0), which Date accepts', () => {
+    for (const instant of ['-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '2026-11-27T10:00:00+01:00']) {
+      expect(() => TimeIdCursor.decode(encodeCursor([instant, row.id]))).toThrow(
+        expect.objectContaining({ status: 400, code: 'INVALID_CURSOR' }),
+      );
+    }
+  });
+
   it('selects the rows past the position in either order', () => {
     expect(TimeIdCursor.after(row, 'desc')).toEqual({
       OR: [{ createdAt: { lt: row.createdAt } }, { createdAt: row.createdAt, id: { lt: row.id } }],
