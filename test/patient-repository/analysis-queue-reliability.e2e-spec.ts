@@ -63,7 +63,7 @@ describe('the analysis queue', () => {
       const low: string[] = [];
       for (let i = 0; i < 200; i++) low.push(await create('RECORD_SUMMARY', 10));
       const urgent = await create('RECORD_SUMMARY', 1);
-      await waitFor('all 201 jobs in Bull', async () => (await queue.getJobCounts()).paused >= 201, 30_000);
+      await waitFor('all 201 jobs in Bull', async () => (await queue.getPausedCount()) >= 201, 30_000);
       await queue.resume();
       await waitFor(
         'all 201 COMPLETED',
