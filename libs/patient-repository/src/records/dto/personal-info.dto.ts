@@ -85,7 +85,7 @@ export class ContactDto {
   email?: string;
 
   /** The patient's phone number in E.164 (`+15551234567`). */
-  @ApiPropertyOptional({ example: '+15551234567' })
+  @ApiPropertyOptional({ example: '+15551234567', pattern: E164.source })
   @IsOptional()
   @IsString()
   @Matches(E164, { message: 'must be an E.164 phone number such as +15551234567' })
@@ -117,7 +117,7 @@ export class AddressDto {
   state?: string;
 
   /** Letters, digits, spaces and hyphens (1 to 20): identity challenges ask for it. */
-  @ApiProperty({ example: 'NW1 6XE' })
+  @ApiProperty({ example: 'NW1 6XE', pattern: POSTAL_CODE.source, maxLength: 20 })
   @IsString()
   @Matches(POSTAL_CODE, { message: 'must be 1 to 20 letters, digits, spaces or hyphens' })
   postalCode!: string;
