@@ -20,7 +20,8 @@ const { startServer, sleep } = require('../lib/harness');
 const { call, expectStatus } = require('../lib/http-client');
 const { createTenants, withOwner } = require('../lib/workflow-seed');
 
-const TENANTS = 8;
+/** Patients are spread over this many tenants (each tenant's audit chain takes its writes one at a time). */
+const TENANTS = Number(process.env.BENCH_ANALYSIS_TENANTS || 8);
 const APP = 'API app';
 const WORKER = 'worker app';
 
