@@ -6,6 +6,7 @@ import type { AnalysisRunData } from '@itinera/queues';
 import { PatientRecordAccess } from '../../access/patient-record-access.service';
 import { PatientEntryReader } from '../../entries/patient-entry.reader';
 import { AnalysisCancelled, type FindingInput } from '../analyser';
+import { AnalyserFailure } from '../analysers/analyser-failure';
 import { AnalyserRegistry } from '../analysers/analyser-registry';
 import { ANALYSIS_FAILURES } from '../analysis.errors';
 import { AnalysisRunContext, AttemptEnded, type ClaimedAnalysis } from './analysis-run.context';
@@ -66,7 +67,7 @@ export class AnalysisRunner {
         // The type and stack only: an analyser's message may quote the record.
         this.logger.warn({ analysisId: claim.id, kind: claim.kind, error: (error as Error)?.name }, 'analyser failed');
       }
-      await this.failed(claim, code, final, startedAt);
+      await this.failed(claim, code, failureMessage(error, code), final, startedAt);
       if (final && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) await job.discard();
       throw new AnalysisAttemptFailed(code, final);
     }
@@ -175,8 +176,14 @@ export class AnalysisRunner {
     return ended ? 'CANCELLED' : 'SUPERSEDED';
   }
 
-  private async failed(claim: ClaimedAnalysis, code: string, final: boolean, startedAt: Date): Promise<void> {
-    await this.endAttempt(claim, startedAt, 'FAILED', code, final);
+  private async failed(
+    claim: ClaimedAnalysis,
+    code: string,
+    message: string,
+    final: boolean,
+    startedAt: Date,
+  ): Promise<void> {
+    await this.endAttempt(claim, startedAt, 'FAILED', code, final, message);
   }
 
   /**
@@ -190,11 +197,9 @@ export class AnalysisRunner {
     outcome: 'CANCELLED' | 'FAILED',
     code: string | null,
     final: boolean,
+    message: string | null = null,
   ): Promise<boolean> {
     const status = outcome === 'CANCELLED' ? 'CANCELLED' : final ? 'FAILED' : 'QUEUED';
-    const message = code
-      ? (ANALYSIS_FAILURES[code as keyof typeof ANALYSIS_FAILURES] ?? ANALYSIS_FAILURES.ANALYSER_ERROR)
-      : null;
     const audit = auditOf(claim, `patient-analysis.${status.toLowerCase()}`, {
       status,
       ...(code ? { errorCode: code } : {}),
@@ -243,6 +248,15 @@ function auditInsert(first: number): string {
   return `INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, resource_type, resource_id, before, after, request_id)
           SELECT done.tenant_id, ${p(0)}::"AuditActorType", ${p(1)}, ${p(2)}, '${AUDIT_RESOURCE}', done.id::text,
                  ${p(3)}::jsonb, ${p(4)}::jsonb, ${p(5)}`;
+}
+
+/**
+ * The stored sentence: an AnalyserFailure's own message (written free of health data by contract,
+ * e.g. "the model provider answered 503"), else the fixed sentence of the code.
+ */
+function failureMessage(error: unknown, code: string): string {
+  if (error instanceof AnalyserFailure) return error.message.slice(0, 500);
+  return ANALYSIS_FAILURES[code as keyof typeof ANALYSIS_FAILURES] ?? ANALYSIS_FAILURES.ANALYSER_ERROR;
 }
 
 function failureCode(error: unknown): string {
