@@ -36,7 +36,26 @@ export class OutboxRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async insert(tx: Tx, rows: Prisma.OutboxMessageCreateManyInput[]): Promise<string[]> {
-    if (rows.length === 1) return [(await tx.outboxMessage.create({ data: rows[0], select: { id: true } })).id];
+    if (rows.length === 1) {
+      // Raw: the one-message insert is on every producing request's path, where building the query
+      // through Prisma costs more than the insert itself.
+      const row = rows[0];
+      const [inserted] = await tx.$queryRawUnsafe<{ id: string }[]>(
+        `INSERT INTO outbox_messages (id, queue, job_name, payload, options, tenant_id, request_id, available_at)
+         VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4::jsonb, $5::jsonb, $6::uuid, $7,
+                 coalesce($8::timestamptz, now()))
+         RETURNING id`,
+        row.id ?? null,
+        row.queue,
+        row.jobName,
+        JSON.stringify(row.payload),
+        JSON.stringify(row.options ?? {}),
+        row.tenantId ?? null,
+        row.requestId ?? null,
+        row.availableAt ?? null,
+      );
+      return [inserted.id];
+    }
     return (
       await tx.outboxMessage.createManyAndReturn({
         data: rows,
