@@ -1,10 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RequestContext } from '@itinera/platform';
 import { PrismaService, type Tx } from '@itinera/prisma';
-import { OutboxService, PATIENT_RECORDS_QUEUE } from '@itinera/queues';
+import { PATIENT_RECORDS_QUEUE, type ConsentNotifyData, type JobName } from '@itinera/queues';
 
 /** Grants expired per transaction: bounded, so a backlog never holds locks or one transaction for long. */
-export const CONSENT_EXPIRY_BATCH_SIZE = 500;
+export const CONSENT_EXPIRY_BATCH_SIZE = 1000;
+
+/** Tenants expired at the same time by one run (each is one database connection at a time). */
+const TENANT_CONCURRENCY = 2;
 
 /** What one consent-expiry run did. */
 export interface ConsentExpiryResult {
@@ -25,29 +28,35 @@ export interface ConsentExpiryResult {
 export class ConsentExpiryService {
   private readonly logger = new Logger(ConsentExpiryService.name);
 
-  constructor(
-    private readonly prisma: PrismaService,
-    private readonly outbox: OutboxService,
-  ) {}
+  constructor(private readonly prisma: PrismaService) {}
 
   async run(batchSize = CONSENT_EXPIRY_BATCH_SIZE): Promise<ConsentExpiryResult> {
     const tenants = await this.prisma.$queryRaw<{ tenant_id: string }[]>`
       SELECT tenant_id FROM patient_tenants_with_due_work('consent-expiry', now())`;
     const result: ConsentExpiryResult = { tenants: tenants.length, grants: 0 };
     const context = { requestId: RequestContext.get('requestId'), actor: RequestContext.get('actor') };
-    for (const { tenant_id: tenantId } of tenants) {
-      await RequestContext.run({ ...context, tenantId }, async () => {
-        for (;;) {
-          const expired = await this.prisma.tenantTransaction((tx) => this.expireBatch(tx, tenantId, batchSize), {
-            tenantId,
-            timeoutMs: 60_000,
-          });
-          result.grants += expired;
-          // Fewer than a full batch: nothing left, or the rest is locked by a revocation right now.
-          if (expired < batchSize) return;
+    const expireTenant = async (tenantId: string) => {
+      for (;;) {
+        const expired = await this.prisma.tenantTransaction((tx) => this.expireBatch(tx, tenantId, batchSize), {
+          tenantId,
+          timeoutMs: 60_000,
+        });
+        result.grants += expired;
+        // Fewer than a full batch: nothing left, or the rest is locked by a revocation right now.
+        if (expired < batchSize) return;
+      }
+    };
+    // Tenants share nothing (not even an audit chain head), so two run at once; two batches of one
+    // tenant would queue on its audit chain head anyway.
+    const queue = tenants.map((t) => t.tenant_id);
+    await Promise.all(
+      Array.from({ length: Math.min(TENANT_CONCURRENCY, queue.length) }, async () => {
+        for (let tenantId = queue.shift(); tenantId; tenantId = queue.shift()) {
+          const id = tenantId;
+          await RequestContext.run({ ...context, tenantId: id }, () => expireTenant(id));
         }
-      });
-    }
+      }),
+    );
     if (result.grants) this.logger.log(result, 'consent grants expired');
     return result;
   }
@@ -64,15 +73,27 @@ export class ConsentExpiryService {
     if (expired.length === 0) return 0;
     const ids = expired.map((row) => row.id);
     await this.auditExpired(tx, ids);
-    await this.outbox.enqueueMany(
-      tx,
-      ids.map((grantId) => ({
-        queue: PATIENT_RECORDS_QUEUE,
-        job: 'consent-notify' as const,
-        data: { tenantId, grantId, kind: 'expired' as const },
-      })),
-    );
+    await this.queueNotices(tx, tenantId, ids);
     return ids.length;
+  }
+
+  /**
+   * One 'consent-notify' outbox message per grant in one statement: the rows OutboxService.enqueue
+   * writes (job data { tenantId, grantId, kind, requestId }), without its per-row Prisma insert,
+   * which took ~0.75 ms per row (measured: 20,000 grants' messages in 15 s of a 21 s run).
+   */
+  private async queueNotices(tx: Tx, tenantId: string, ids: string[]): Promise<void> {
+    const job: JobName<typeof PATIENT_RECORDS_QUEUE> = 'consent-notify';
+    const kind: ConsentNotifyData['kind'] = 'expired';
+    const requestId = RequestContext.get('requestId') ?? null;
+    await tx.$executeRaw`
+      INSERT INTO outbox_messages (queue, job_name, payload, tenant_id, request_id)
+      SELECT ${PATIENT_RECORDS_QUEUE}, ${job},
+             jsonb_strip_nulls(jsonb_build_object('tenantId', ${tenantId}::text, 'grantId', t.id, 'kind', ${kind}::text,
+                                                  'requestId', ${requestId}::text)),
+             ${tenantId}::uuid, ${requestId}::text
+        FROM unnest(${ids}::uuid[]) WITH ORDINALITY AS t(id, n)
+       ORDER BY t.n`;
   }
 
   /**
