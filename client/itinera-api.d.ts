@@ -1088,6 +1088,848 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/patient-repositories/{id}/analyses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The record's analyses, newest first
+         * @description A specialist sees those whose every category their grant covers.
+         */
+        get: operations["Analyses_list"];
+        put?: never;
+        /**
+         * Queue an analysis of the record (the patient, or a specialist whose grant covers its categories)
+         * @description The job goes to the analysis queue with this priority (1 runs first) and the analysis id as its job id. MODEL_REVIEW reserves its estimated cost against the monthly budget first, and is refused when it would exceed it.
+         */
+        post: operations["Analyses_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/analyses/{analysisId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One analysis with its findings and the entries each rests on */
+        get: operations["Analyses_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/analyses/{analysisId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a QUEUED or RUNNING analysis (its requester or the record's patient)
+         * @description A QUEUED analysis is CANCELLED at once and its waiting job removed; a RUNNING one records the request (cancelRequestedAt) and stops at its next checkpoint, ending CANCELLED. A finished one answers 409.
+         */
+        post: operations["Analyses_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analyses/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per analyser: attempts, failures, cancellations, mean and p95 duration (tenant admins)
+         * @description Over the attempts (analysis_runs) that finished in the range; ids and numbers only, no health data.
+         */
+        get: operations["AnalysisStats_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analyses/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's monthly model-provider budget and this month's spending
+         * @description Spending is the cost of model-provider calls recorded since the start of the month (UTC); reserved is the estimated cost still held by QUEUED and RUNNING analyses. Without a budget, monthlyLimit and remaining are null.
+         */
+        get: operations["AnalysisCosts_getBudget"];
+        /**
+         * Set the tenant's monthly model-provider budget
+         * @description An analysis whose estimated cost (MODEL_REVIEW: MODEL_PROVIDER_ESTIMATED_INPUT_TOKENS in and MODEL_PROVIDER_MAX_OUTPUT_TOKENS out, at the configured prices) would take spending plus reservations past the limit is refused with 402 BUDGET_EXCEEDED before it is queued. Analyses already queued are not affected.
+         */
+        put: operations["AnalysisCosts_setBudget"];
+        post?: never;
+        /** Remove the tenant's monthly budget (no limit from then on) */
+        delete: operations["AnalysisCosts_removeBudget"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analyses/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's model-provider calls, tokens and cost, in total and per analysis kind
+         * @description Over [from, to); by default from the start of this month (UTC) until now.
+         */
+        get: operations["AnalysisCosts_costTotals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/diagnoses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The record's diagnoses, newest first (deleted ones excluded) */
+        get: operations["Diagnoses_list"];
+        put?: never;
+        /**
+         * Record a diagnosis (the record's patient)
+         * @description Stored encrypted, as version 1; the answer carries `ETag: "1"`.
+         */
+        post: operations["Diagnoses_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/diagnoses/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One diagnosis
+         * @description The answer carries its version as `ETag`.
+         */
+        get: operations["Diagnoses_get"];
+        /**
+         * Replace a diagnosis's content (the record's patient)
+         * @description Writes a new version; earlier ones stay in the history. Conditional on `If-Match` or `expectedVersion` when given.
+         */
+        put: operations["Diagnoses_update"];
+        post?: never;
+        /**
+         * Delete a diagnosis (the record's patient)
+         * @description A soft deletion: it leaves lists and reads, and its history gains a DELETED version.
+         */
+        delete: operations["Diagnoses_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/diagnoses/{entryId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a diagnosis, oldest first
+         * @description Each with its change (CREATED, UPDATED, DELETED), who made it, when, and the content as of then.
+         */
+        get: operations["Diagnoses_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/medications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The record's medications, newest first (deleted ones excluded) */
+        get: operations["Medications_list"];
+        put?: never;
+        /**
+         * Record a medication (the record's patient)
+         * @description Stored encrypted, as version 1; the answer carries `ETag: "1"`.
+         */
+        post: operations["Medications_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/medications/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One medication
+         * @description The answer carries its version as `ETag`.
+         */
+        get: operations["Medications_get"];
+        /**
+         * Replace a medication's content (the record's patient)
+         * @description Writes a new version; earlier ones stay in the history. Conditional on `If-Match` or `expectedVersion` when given.
+         */
+        put: operations["Medications_update"];
+        post?: never;
+        /**
+         * Delete a medication (the record's patient)
+         * @description A soft deletion: it leaves lists and reads, and its history gains a DELETED version.
+         */
+        delete: operations["Medications_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/medications/{entryId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a medication, oldest first
+         * @description Each with its change (CREATED, UPDATED, DELETED), who made it, when, and the content as of then.
+         */
+        get: operations["Medications_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/allergies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The record's allergies, newest first (deleted ones excluded) */
+        get: operations["Allergies_list"];
+        put?: never;
+        /**
+         * Record a allergy (the record's patient)
+         * @description Stored encrypted, as version 1; the answer carries `ETag: "1"`.
+         */
+        post: operations["Allergies_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/allergies/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One allergy
+         * @description The answer carries its version as `ETag`.
+         */
+        get: operations["Allergies_get"];
+        /**
+         * Replace a allergy's content (the record's patient)
+         * @description Writes a new version; earlier ones stay in the history. Conditional on `If-Match` or `expectedVersion` when given.
+         */
+        put: operations["Allergies_update"];
+        post?: never;
+        /**
+         * Delete a allergy (the record's patient)
+         * @description A soft deletion: it leaves lists and reads, and its history gains a DELETED version.
+         */
+        delete: operations["Allergies_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/allergies/{entryId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a allergy, oldest first
+         * @description Each with its change (CREATED, UPDATED, DELETED), who made it, when, and the content as of then.
+         */
+        get: operations["Allergies_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/vital-signs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The record's vitalsigns, newest first (deleted ones excluded) */
+        get: operations["VitalSigns_list"];
+        put?: never;
+        /**
+         * Record a vital-sign reading (the record's patient)
+         * @description Stored encrypted, as version 1; the answer carries `ETag: "1"`.
+         */
+        post: operations["VitalSigns_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/vital-signs/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One vital-sign reading
+         * @description The answer carries its version as `ETag`.
+         */
+        get: operations["VitalSigns_get"];
+        /**
+         * Replace a vital-sign reading's content (the record's patient)
+         * @description Writes a new version; earlier ones stay in the history. Conditional on `If-Match` or `expectedVersion` when given.
+         */
+        put: operations["VitalSigns_update"];
+        post?: never;
+        /**
+         * Delete a vital-sign reading (the record's patient)
+         * @description A soft deletion: it leaves lists and reads, and its history gains a DELETED version.
+         */
+        delete: operations["VitalSigns_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/vital-signs/{entryId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a vital-sign reading, oldest first
+         * @description Each with its change (CREATED, UPDATED, DELETED), who made it, when, and the content as of then.
+         */
+        get: operations["VitalSigns_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/procedures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The record's procedures, newest first (deleted ones excluded) */
+        get: operations["Procedures_list"];
+        put?: never;
+        /**
+         * Record a procedure (the record's patient)
+         * @description Stored encrypted, as version 1; the answer carries `ETag: "1"`.
+         */
+        post: operations["Procedures_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/procedures/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One procedure
+         * @description The answer carries its version as `ETag`.
+         */
+        get: operations["Procedures_get"];
+        /**
+         * Replace a procedure's content (the record's patient)
+         * @description Writes a new version; earlier ones stay in the history. Conditional on `If-Match` or `expectedVersion` when given.
+         */
+        put: operations["Procedures_update"];
+        post?: never;
+        /**
+         * Delete a procedure (the record's patient)
+         * @description A soft deletion: it leaves lists and reads, and its history gains a DELETED version.
+         */
+        delete: operations["Procedures_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/procedures/{entryId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a procedure, oldest first
+         * @description Each with its change (CREATED, UPDATED, DELETED), who made it, when, and the content as of then.
+         */
+        get: operations["Procedures_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/immunizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The record's immunizations, newest first (deleted ones excluded) */
+        get: operations["Immunizations_list"];
+        put?: never;
+        /**
+         * Record a immunization (the record's patient)
+         * @description Stored encrypted, as version 1; the answer carries `ETag: "1"`.
+         */
+        post: operations["Immunizations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/immunizations/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One immunization
+         * @description The answer carries its version as `ETag`.
+         */
+        get: operations["Immunizations_get"];
+        /**
+         * Replace a immunization's content (the record's patient)
+         * @description Writes a new version; earlier ones stay in the history. Conditional on `If-Match` or `expectedVersion` when given.
+         */
+        put: operations["Immunizations_update"];
+        post?: never;
+        /**
+         * Delete a immunization (the record's patient)
+         * @description A soft deletion: it leaves lists and reads, and its history gains a DELETED version.
+         */
+        delete: operations["Immunizations_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/immunizations/{entryId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a immunization, oldest first
+         * @description Each with its change (CREATED, UPDATED, DELETED), who made it, when, and the content as of then.
+         */
+        get: operations["Immunizations_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/family-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The record's familyhistory, newest first (deleted ones excluded) */
+        get: operations["FamilyHistory_list"];
+        put?: never;
+        /**
+         * Record a family-history entry (the record's patient)
+         * @description Stored encrypted, as version 1; the answer carries `ETag: "1"`.
+         */
+        post: operations["FamilyHistory_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/family-history/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One family-history entry
+         * @description The answer carries its version as `ETag`.
+         */
+        get: operations["FamilyHistory_get"];
+        /**
+         * Replace a family-history entry's content (the record's patient)
+         * @description Writes a new version; earlier ones stay in the history. Conditional on `If-Match` or `expectedVersion` when given.
+         */
+        put: operations["FamilyHistory_update"];
+        post?: never;
+        /**
+         * Delete a family-history entry (the record's patient)
+         * @description A soft deletion: it leaves lists and reads, and its history gains a DELETED version.
+         */
+        delete: operations["FamilyHistory_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/family-history/{entryId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of a family-history entry, oldest first
+         * @description Each with its change (CREATED, UPDATED, DELETED), who made it, when, and the content as of then.
+         */
+        get: operations["FamilyHistory_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the record as a FHIR R4 Bundle (the patient, or a specialist for what their grant covers)
+         * @description Patient (first page only, when personal information is covered), Condition, MedicationStatement, AllergyIntolerance, Observation (vital-signs profile), Procedure, Immunization and FamilyMemberHistory. A record larger than one page comes as `searchset` bundles linked by `next`; each page is logged in the access log as an EXPORT.
+         */
+        get: operations["FhirExport_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/consent-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My record's consent grants, newest first */
+        get: operations["ConsentGrants_list"];
+        put?: never;
+        /**
+         * Give a specialist a consent to read parts of my record (scopes, purpose, period)
+         * @description The record must be yours and verified (identity challenge passed). The specialist is notified by email (without any health data). The period is enforced at every read, not only by the expiry job.
+         */
+        post: operations["ConsentGrants_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/consent-grants/{grantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One consent grant (its patient, or the specialist it names)
+         * @description The specialist's view leaves out the patient's reason for revoking.
+         */
+        get: operations["ConsentGrants_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/consent-grants/{grantId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a consent grant
+         * @description Takes effect at once: the next read under it is refused. The specialist is notified.
+         */
+        post: operations["ConsentGrants_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/specialist/consent-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consent grants given to me, newest first
+         * @description Live grants (ACTIVE and inside their period) unless `status` asks for ACTIVE, REVOKED or EXPIRED ones.
+         */
+        get: operations["SpecialistConsentGrants_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who viewed the record: every read of its health data, allowed or refused, newest first
+         * @description For the record's patient, and for tenant admins (compliance; their reading is audited, and they may read an erased record's log, which keeps ids only).
+         */
+        get: operations["AccessLog_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The repositories the caller may know of, newest first
+         * @description Staff (OWNER, ADMIN, MANAGER): every repository of the tenant. A patient: their own. A specialist: those a live consent grant (ACTIVE and within its period) shares with them, each with those grants. Summaries only.
+         */
+        get: operations["PatientRepositories_list"];
+        put?: never;
+        /**
+         * Register a patient's repository (OWNER, ADMIN, MANAGER)
+         * @description The personal information is stored only encrypted; a keyed hash of the normalised name, date of birth and primary identifier refuses a second repository for the same person (409) without decrypting anything. The repository is PENDING_IDENTITY until its patient passes an identity challenge.
+         */
+        post: operations["PatientRepositories_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A repository's summary (no personal information)
+         * @description For staff, the patient, or a specialist with a live grant on it; 404 for anyone else.
+         */
+        get: operations["PatientRepositories_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Erase a repository for good (OWNER, ADMIN)
+         * @description In one transaction: entries and their versions, identity challenges, consent grants and analyses are deleted; personal information, identity hash and key id are cleared and the repository becomes a tombstone that answers 404 everywhere. The PHI access log and the audit log keep their entries (ids only). The person may be registered again.
+         */
+        delete: operations["PatientRepositories_erase"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/identity-challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an identity challenge for my repository (its patient)
+         * @description Questions about what the tenant holds on the patient (date of birth, postal code), never the answers. While a challenge is open it is returned again (200) rather than a new one made, so asking again never adds attempts. After a failed challenge, 429 with Retry-After until the cool-down ends.
+         */
+        post: operations["IdentityChallenges_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/identity-challenges/{challengeId}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer an identity challenge
+         * @description Right answers make the repository ACTIVE (verified): it is the patient’s from now on. Wrong answers count an attempt (422 with `attemptsRemaining`); the last one fails the challenge and starts the cool-down. Every attempt is audited (outcome and number, never the answers).
+         */
+        post: operations["IdentityChallenges_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/patient-repositories/{id}/personal-info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The patient's personal information, decrypted
+         * @description For the patient (once verified) and for a specialist whose live grant covers PERSONAL_INFO. Every read, allowed or refused, is written to the access log.
+         */
+        get: operations["PersonalInfo_read"];
+        /**
+         * Replace the personal information (the patient)
+         * @description Sealed again under the newest key with a new identity hash; 409 when that identifies the person of another repository. Audited without values.
+         */
+        put: operations["PersonalInfo_replace"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1218,7 +2060,7 @@ export interface components {
             /** Format: uuid */
             tenantId: string;
             /** @enum {string} */
-            role: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER";
+            role: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER" | "PATIENT" | "SPECIALIST";
             tenantName: string;
             tenantDomain: string;
             tenantActive: boolean;
@@ -1227,7 +2069,7 @@ export interface components {
             /** Format: uuid */
             activeTenantId?: string | null;
             /** @enum {string|null} */
-            activeRole?: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER" | null;
+            activeRole?: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER" | "PATIENT" | "SPECIALIST" | null;
             /** Format: uuid */
             sessionId?: string | null;
             user: components["schemas"]["UserResponse"];
@@ -1330,7 +2172,7 @@ export interface components {
             /** Format: uuid */
             userId: string;
             /** @enum {string} */
-            role: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER";
+            role: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER" | "PATIENT" | "SPECIALIST";
             email: string;
             displayName: string;
             /** Format: date-time */
@@ -1338,7 +2180,7 @@ export interface components {
         };
         AddMemberDto: {
             /** @enum {string} */
-            role: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER";
+            role: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER" | "PATIENT" | "SPECIALIST";
             /**
              * Format: email
              * @description The email of a registered user.
@@ -1347,7 +2189,7 @@ export interface components {
         };
         ChangeRoleDto: {
             /** @enum {string} */
-            role: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER";
+            role: "OWNER" | "ADMIN" | "MANAGER" | "MEMBER" | "VIEWER" | "PATIENT" | "SPECIALIST";
         };
         CreateApiKeyDto: {
             /**
@@ -2343,6 +3185,1373 @@ export interface components {
              */
             replacedAt: string;
         };
+        /**
+         * @description Which analyser runs; its categories are what the consent check covers.
+         * @enum {string}
+         */
+        AnalysisKind: "RECORD_SUMMARY" | "VITAL_SIGNS" | "DRUG_ALLERGY" | "DUPLICATE_THERAPY" | "IMMUNIZATIONS" | "MODEL_REVIEW";
+        CreateAnalysisDto: {
+            /** @description Which analyser runs; its categories are what the consent check covers. */
+            kind: components["schemas"]["AnalysisKind"];
+            /**
+             * @description 1 runs first, 10 last (Bull's job priority).
+             * @example 5
+             */
+            priority: number;
+        };
+        /** @enum {string} */
+        AnalysisStatus: "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+        AnalysisResponse: {
+            /**
+             * Format: uuid
+             * @description Also the id of its job on the analysis queue.
+             */
+            id: string;
+            /** Format: uuid */
+            repositoryId: string;
+            kind: components["schemas"]["AnalysisKind"];
+            /** @description 1 (runs first) to 10. */
+            priority: number;
+            status: components["schemas"]["AnalysisStatus"];
+            /** @description Percent done, reported by the analyser while RUNNING; 100 once COMPLETED. */
+            progress: number;
+            /**
+             * Format: uuid
+             * @description The user who asked for it (the patient, or a specialist under `grantId`).
+             */
+            requestedBy: string;
+            /** @enum {string} */
+            requestedByType: "PATIENT" | "SPECIALIST";
+            /**
+             * Format: uuid
+             * @description The consent grant a specialist's request was allowed under.
+             */
+            grantId: string | null;
+            /** @description Attempts started so far (a retry or a worker taking over a stalled job adds one). */
+            attempts: number;
+            /** @description Why the last attempt failed (CONSENT_REVOKED, TIMEOUT, ANALYSER_ERROR, or the analyser's code). */
+            errorCode: string | null;
+            errorMessage: string | null;
+            findingsCount: number;
+            /** Format: date-time */
+            cancelRequestedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the first attempt started.
+             */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @description The model-provider cost reserved against the monthly budget at creation. */
+            estimatedCost: number;
+            /** @description The model-provider cost of every call made so far (all attempts). */
+            cost: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @enum {string} */
+        FindingSeverity: "INFO" | "LOW" | "MODERATE" | "HIGH" | "CRITICAL";
+        FindingEvidenceResponse: {
+            /** Format: uuid */
+            entryId: string;
+            /** @enum {string} */
+            category: "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY";
+            version: number;
+        };
+        AnalysisFindingResponse: {
+            /** Format: uuid */
+            id: string;
+            severity: components["schemas"]["FindingSeverity"];
+            evidence: components["schemas"]["FindingEvidenceResponse"][];
+            /** @description Stable machine code, e.g. VITAL_OUT_OF_RANGE, DRUG_ALLERGY_CONFLICT. */
+            code: string;
+            /** @description For a clinician. */
+            message: string;
+        };
+        AnalysisDetailResponse: {
+            /**
+             * Format: uuid
+             * @description Also the id of its job on the analysis queue.
+             */
+            id: string;
+            /** Format: uuid */
+            repositoryId: string;
+            kind: components["schemas"]["AnalysisKind"];
+            /** @description 1 (runs first) to 10. */
+            priority: number;
+            status: components["schemas"]["AnalysisStatus"];
+            /** @description Percent done, reported by the analyser while RUNNING; 100 once COMPLETED. */
+            progress: number;
+            /**
+             * Format: uuid
+             * @description The user who asked for it (the patient, or a specialist under `grantId`).
+             */
+            requestedBy: string;
+            /** @enum {string} */
+            requestedByType: "PATIENT" | "SPECIALIST";
+            /**
+             * Format: uuid
+             * @description The consent grant a specialist's request was allowed under.
+             */
+            grantId: string | null;
+            /** @description Attempts started so far (a retry or a worker taking over a stalled job adds one). */
+            attempts: number;
+            /** @description Why the last attempt failed (CONSENT_REVOKED, TIMEOUT, ANALYSER_ERROR, or the analyser's code). */
+            errorCode: string | null;
+            errorMessage: string | null;
+            findingsCount: number;
+            /** Format: date-time */
+            cancelRequestedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the first attempt started.
+             */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            findings: components["schemas"]["AnalysisFindingResponse"][];
+            /** @description The model-provider cost reserved against the monthly budget at creation. */
+            estimatedCost: number;
+            /** @description The model-provider cost of every call made so far (all attempts). */
+            cost: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AnalyserStatsResponse: {
+            kind: components["schemas"]["AnalysisKind"];
+            /** @description Attempts that ended (COMPLETED, FAILED or CANCELLED). */
+            runs: number;
+            failures: number;
+            cancellations: number;
+            /** @description Mean duration of an attempt, ms. */
+            meanDurationMs: number;
+            /** @description 95th percentile of the attempts' durations, ms. */
+            p95DurationMs: number;
+        };
+        AnalysisStatsResponse: {
+            /** Format: date-time */
+            from: string | null;
+            /** Format: date-time */
+            to: string | null;
+            /** @description One row per analyser that ran in the range. */
+            kinds: components["schemas"]["AnalyserStatsResponse"][];
+        };
+        AnalysisBudgetResponse: {
+            /**
+             * @description The monthly limit; null when the tenant has none (no limit).
+             * @example 25
+             */
+            monthlyLimit: number | null;
+            /**
+             * @description Model-provider cost recorded since the start of the month (UTC).
+             * @example 3.5121
+             */
+            spentThisMonth: number;
+            /**
+             * @description Estimated cost still held by QUEUED and RUNNING analyses (estimate less what they have spent).
+             * @example 0.0012
+             */
+            reserved: number;
+            /**
+             * @description monthlyLimit − spentThisMonth − reserved, never below 0; null without a limit.
+             * @example 21.4867
+             */
+            remaining: number | null;
+            /**
+             * Format: date-time
+             * @description When the limit was last set; null without a limit.
+             */
+            updatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The month the figures cover: [periodStart, periodEnd).
+             */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+        };
+        SetAnalysisBudgetDto: {
+            /**
+             * @description Model-provider spending allowed per calendar month (UTC), in the currency of MODEL_PRICE_*; 0 stops MODEL_REVIEW.
+             * @example 25
+             */
+            monthlyLimit: number;
+        };
+        KindCostTotals: {
+            /** @description Model-provider calls (a retried analysis makes one per attempt). */
+            calls: number;
+            /** @description Distinct analyses that made them. */
+            analyses: number;
+            inputTokens: number;
+            outputTokens: number;
+            kind: components["schemas"]["AnalysisKind"];
+            /** @description tokens / 1000 × MODEL_PRICE_*_PER_1K at the time of each call. */
+            cost: number;
+        };
+        CostTotals: {
+            /** @description Model-provider calls (a retried analysis makes one per attempt). */
+            calls: number;
+            /** @description Distinct analyses that made them. */
+            analyses: number;
+            inputTokens: number;
+            outputTokens: number;
+            /** @description tokens / 1000 × MODEL_PRICE_*_PER_1K at the time of each call. */
+            cost: number;
+        };
+        AnalysisCostsResponse: {
+            /** @description Per analysis kind (in the AnalysisKind enum's order), only kinds with calls in the range. */
+            byKind: components["schemas"]["KindCostTotals"][];
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description The tenant's totals over the range. */
+            total: components["schemas"]["CostTotals"];
+        };
+        CreateDiagnosisDto: {
+            /**
+             * @description ICD-10-CM code, e.g. `E11.9`.
+             * @example E11.9
+             */
+            icd10Code: string;
+            /**
+             * @description FHIR Condition.clinicalStatus.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "RECURRENCE" | "RELAPSE" | "INACTIVE" | "REMISSION" | "RESOLVED";
+            /**
+             * Format: date
+             * @description When it began (`YYYY-MM-DD`, not in the future).
+             * @example 2019-04-02
+             */
+            onsetDate?: string;
+            description: string;
+            notes?: string;
+        };
+        DiagnosisContentResponse: {
+            /**
+             * @description ICD-10-CM code, e.g. `E11.9`.
+             * @example E11.9
+             */
+            icd10Code: string;
+            /**
+             * @description FHIR Condition.clinicalStatus.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "RECURRENCE" | "RELAPSE" | "INACTIVE" | "REMISSION" | "RESOLVED";
+            /**
+             * Format: date
+             * @description When it began (`YYYY-MM-DD`, not in the future).
+             * @example 2019-04-02
+             */
+            onsetDate?: string;
+            description: string;
+            notes?: string;
+        };
+        DiagnosisEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient repository it belongs to.
+             */
+            repositoryId: string;
+            /** @enum {string} */
+            category: "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY";
+            /** @description 1 at creation, +1 per update; send it back as `If-Match: "<version>"` to update only this version. */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The user who recorded it.
+             */
+            createdBy: string;
+            /**
+             * Format: uuid
+             * @description The user who last changed it.
+             */
+            updatedBy: string;
+            content: components["schemas"]["DiagnosisContentResponse"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateDiagnosisDto: {
+            /**
+             * @description ICD-10-CM code, e.g. `E11.9`.
+             * @example E11.9
+             */
+            icd10Code: string;
+            /**
+             * @description FHIR Condition.clinicalStatus.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "RECURRENCE" | "RELAPSE" | "INACTIVE" | "REMISSION" | "RESOLVED";
+            /**
+             * Format: date
+             * @description When it began (`YYYY-MM-DD`, not in the future).
+             * @example 2019-04-02
+             */
+            onsetDate?: string;
+            expectedVersion?: number;
+            description: string;
+            notes?: string;
+        };
+        DiagnosisEntryVersionResponse: {
+            /** @description The version number (1 = as created). */
+            version: number;
+            /** @enum {string} */
+            change: "CREATED" | "UPDATED" | "DELETED";
+            /**
+             * Format: uuid
+             * @description Who made the change (a user id).
+             */
+            changedBy: string;
+            content: components["schemas"]["DiagnosisContentResponse"];
+            /** Format: date-time */
+            changedAt: string;
+        };
+        CreateMedicationDto: {
+            /**
+             * @description RxNorm RXCUI (1 to 8 digits), when known.
+             * @example 860975
+             */
+            rxnormCode?: string;
+            /**
+             * @description Active ingredients as lower-case generic names (up to 10); the analysers also derive them from `name`.
+             * @example [
+             *       "metformin"
+             *     ]
+             */
+            ingredients?: string[];
+            /** @enum {string} */
+            route?: "ORAL" | "SUBLINGUAL" | "BUCCAL" | "INTRAVENOUS" | "INTRAMUSCULAR" | "SUBCUTANEOUS" | "INTRADERMAL" | "TOPICAL" | "TRANSDERMAL" | "INHALATION" | "NASAL" | "OPHTHALMIC" | "OTIC" | "RECTAL" | "VAGINAL" | "OTHER";
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD` (a planned start may lie ahead).
+             */
+            startDate?: string;
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`, not before startDate.
+             */
+            endDate?: string;
+            /**
+             * @description FHIR MedicationStatement.status.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "COMPLETED" | "STOPPED" | "ON_HOLD";
+            /** @description The medication as prescribed, e.g. "metformin 500 mg tablet". */
+            name: string;
+            /** @description e.g. "500 mg". */
+            dose?: string;
+            /** @description e.g. "twice daily". */
+            frequency?: string;
+        };
+        MedicationContentResponse: {
+            /**
+             * @description RxNorm RXCUI (1 to 8 digits), when known.
+             * @example 860975
+             */
+            rxnormCode?: string;
+            /**
+             * @description Active ingredients as lower-case generic names (up to 10); the analysers also derive them from `name`.
+             * @example [
+             *       "metformin"
+             *     ]
+             */
+            ingredients?: string[];
+            /** @enum {string} */
+            route?: "ORAL" | "SUBLINGUAL" | "BUCCAL" | "INTRAVENOUS" | "INTRAMUSCULAR" | "SUBCUTANEOUS" | "INTRADERMAL" | "TOPICAL" | "TRANSDERMAL" | "INHALATION" | "NASAL" | "OPHTHALMIC" | "OTIC" | "RECTAL" | "VAGINAL" | "OTHER";
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD` (a planned start may lie ahead).
+             */
+            startDate?: string;
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`, not before startDate.
+             */
+            endDate?: string;
+            /**
+             * @description FHIR MedicationStatement.status.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "COMPLETED" | "STOPPED" | "ON_HOLD";
+            /** @description The medication as prescribed, e.g. "metformin 500 mg tablet". */
+            name: string;
+            /** @description e.g. "500 mg". */
+            dose?: string;
+            /** @description e.g. "twice daily". */
+            frequency?: string;
+        };
+        MedicationEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient repository it belongs to.
+             */
+            repositoryId: string;
+            /** @enum {string} */
+            category: "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY";
+            /** @description 1 at creation, +1 per update; send it back as `If-Match: "<version>"` to update only this version. */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The user who recorded it.
+             */
+            createdBy: string;
+            /**
+             * Format: uuid
+             * @description The user who last changed it.
+             */
+            updatedBy: string;
+            content: components["schemas"]["MedicationContentResponse"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateMedicationDto: {
+            /**
+             * @description RxNorm RXCUI (1 to 8 digits), when known.
+             * @example 860975
+             */
+            rxnormCode?: string;
+            /**
+             * @description Active ingredients as lower-case generic names (up to 10); the analysers also derive them from `name`.
+             * @example [
+             *       "metformin"
+             *     ]
+             */
+            ingredients?: string[];
+            /** @enum {string} */
+            route?: "ORAL" | "SUBLINGUAL" | "BUCCAL" | "INTRAVENOUS" | "INTRAMUSCULAR" | "SUBCUTANEOUS" | "INTRADERMAL" | "TOPICAL" | "TRANSDERMAL" | "INHALATION" | "NASAL" | "OPHTHALMIC" | "OTIC" | "RECTAL" | "VAGINAL" | "OTHER";
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD` (a planned start may lie ahead).
+             */
+            startDate?: string;
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`, not before startDate.
+             */
+            endDate?: string;
+            /**
+             * @description FHIR MedicationStatement.status.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "COMPLETED" | "STOPPED" | "ON_HOLD";
+            expectedVersion?: number;
+            /** @description The medication as prescribed, e.g. "metformin 500 mg tablet". */
+            name: string;
+            /** @description e.g. "500 mg". */
+            dose?: string;
+            /** @description e.g. "twice daily". */
+            frequency?: string;
+        };
+        MedicationEntryVersionResponse: {
+            /** @description The version number (1 = as created). */
+            version: number;
+            /** @enum {string} */
+            change: "CREATED" | "UPDATED" | "DELETED";
+            /**
+             * Format: uuid
+             * @description Who made the change (a user id).
+             */
+            changedBy: string;
+            content: components["schemas"]["MedicationContentResponse"];
+            /** Format: date-time */
+            changedAt: string;
+        };
+        CreateAllergyDto: {
+            /** @enum {string} */
+            severity: "MILD" | "MODERATE" | "SEVERE";
+            /**
+             * @description FHIR AllergyIntolerance.clinicalStatus.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "INACTIVE" | "RESOLVED";
+            /** Format: date */
+            onsetDate?: string;
+            /** @description The substance, e.g. "penicillin", "peanut". */
+            substance: string;
+            /** @description The reaction observed, e.g. "hives". */
+            reaction?: string;
+        };
+        AllergyContentResponse: {
+            /** @enum {string} */
+            severity: "MILD" | "MODERATE" | "SEVERE";
+            /**
+             * @description FHIR AllergyIntolerance.clinicalStatus.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "INACTIVE" | "RESOLVED";
+            /** Format: date */
+            onsetDate?: string;
+            /** @description The substance, e.g. "penicillin", "peanut". */
+            substance: string;
+            /** @description The reaction observed, e.g. "hives". */
+            reaction?: string;
+        };
+        AllergyEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient repository it belongs to.
+             */
+            repositoryId: string;
+            /** @enum {string} */
+            category: "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY";
+            /** @description 1 at creation, +1 per update; send it back as `If-Match: "<version>"` to update only this version. */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The user who recorded it.
+             */
+            createdBy: string;
+            /**
+             * Format: uuid
+             * @description The user who last changed it.
+             */
+            updatedBy: string;
+            content: components["schemas"]["AllergyContentResponse"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateAllergyDto: {
+            /** @enum {string} */
+            severity: "MILD" | "MODERATE" | "SEVERE";
+            /**
+             * @description FHIR AllergyIntolerance.clinicalStatus.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "INACTIVE" | "RESOLVED";
+            /** Format: date */
+            onsetDate?: string;
+            expectedVersion?: number;
+            /** @description The substance, e.g. "penicillin", "peanut". */
+            substance: string;
+            /** @description The reaction observed, e.g. "hives". */
+            reaction?: string;
+        };
+        AllergyEntryVersionResponse: {
+            /** @description The version number (1 = as created). */
+            version: number;
+            /** @enum {string} */
+            change: "CREATED" | "UPDATED" | "DELETED";
+            /**
+             * Format: uuid
+             * @description Who made the change (a user id).
+             */
+            changedBy: string;
+            content: components["schemas"]["AllergyContentResponse"];
+            /** Format: date-time */
+            changedAt: string;
+        };
+        CreateVitalSignDto: {
+            /**
+             * @description The observation; its LOINC code and UCUM unit are set by the server (see the vital-signs catalogue).
+             * @example HEART_RATE
+             * @enum {string}
+             */
+            type: "BLOOD_PRESSURE" | "HEART_RATE" | "RESPIRATORY_RATE" | "BODY_TEMPERATURE" | "OXYGEN_SATURATION" | "BODY_HEIGHT" | "BODY_WEIGHT" | "BMI" | "HEAD_CIRCUMFERENCE";
+            /**
+             * @description The reading in the type's UCUM unit; every type but BLOOD_PRESSURE.
+             * @example 72
+             */
+            value?: number;
+            /**
+             * @description BLOOD_PRESSURE only, mm[Hg].
+             * @example 120
+             */
+            systolic?: number;
+            /**
+             * @description BLOOD_PRESSURE only, mm[Hg], below systolic.
+             * @example 80
+             */
+            diastolic?: number;
+            /**
+             * Format: date-time
+             * @description When it was measured (ISO 8601 with an offset), not in the future.
+             * @example 2026-11-27T08:30:00Z
+             */
+            measuredAt: string;
+        };
+        VitalSignContentResponse: {
+            /**
+             * @description The observation; its LOINC code and UCUM unit are set by the server (see the vital-signs catalogue).
+             * @example HEART_RATE
+             * @enum {string}
+             */
+            type: "BLOOD_PRESSURE" | "HEART_RATE" | "RESPIRATORY_RATE" | "BODY_TEMPERATURE" | "OXYGEN_SATURATION" | "BODY_HEIGHT" | "BODY_WEIGHT" | "BMI" | "HEAD_CIRCUMFERENCE";
+            /**
+             * @description The reading in the type's UCUM unit; every type but BLOOD_PRESSURE.
+             * @example 72
+             */
+            value?: number;
+            /**
+             * @description BLOOD_PRESSURE only, mm[Hg].
+             * @example 120
+             */
+            systolic?: number;
+            /**
+             * @description BLOOD_PRESSURE only, mm[Hg], below systolic.
+             * @example 80
+             */
+            diastolic?: number;
+            /**
+             * Format: date-time
+             * @description When it was measured (ISO 8601 with an offset), not in the future.
+             * @example 2026-11-27T08:30:00Z
+             */
+            measuredAt: string;
+            /**
+             * @description The LOINC code of the FHIR vital-signs profile for `type` (e.g. 8867-4 for HEART_RATE).
+             * @example 8867-4
+             */
+            loincCode: string;
+            /**
+             * @description The UCUM unit of the value (e.g. `/min`, `mm[Hg]`, `Cel`).
+             * @example /min
+             */
+            unit: string;
+        };
+        VitalSignEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient repository it belongs to.
+             */
+            repositoryId: string;
+            /** @enum {string} */
+            category: "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY";
+            /** @description 1 at creation, +1 per update; send it back as `If-Match: "<version>"` to update only this version. */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The user who recorded it.
+             */
+            createdBy: string;
+            /**
+             * Format: uuid
+             * @description The user who last changed it.
+             */
+            updatedBy: string;
+            content: components["schemas"]["VitalSignContentResponse"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateVitalSignDto: {
+            /**
+             * @description The observation; its LOINC code and UCUM unit are set by the server (see the vital-signs catalogue).
+             * @example HEART_RATE
+             * @enum {string}
+             */
+            type: "BLOOD_PRESSURE" | "HEART_RATE" | "RESPIRATORY_RATE" | "BODY_TEMPERATURE" | "OXYGEN_SATURATION" | "BODY_HEIGHT" | "BODY_WEIGHT" | "BMI" | "HEAD_CIRCUMFERENCE";
+            /**
+             * @description The reading in the type's UCUM unit; every type but BLOOD_PRESSURE.
+             * @example 72
+             */
+            value?: number;
+            /**
+             * @description BLOOD_PRESSURE only, mm[Hg].
+             * @example 120
+             */
+            systolic?: number;
+            /**
+             * @description BLOOD_PRESSURE only, mm[Hg], below systolic.
+             * @example 80
+             */
+            diastolic?: number;
+            /**
+             * Format: date-time
+             * @description When it was measured (ISO 8601 with an offset), not in the future.
+             * @example 2026-11-27T08:30:00Z
+             */
+            measuredAt: string;
+            expectedVersion?: number;
+        };
+        VitalSignEntryVersionResponse: {
+            /** @description The version number (1 = as created). */
+            version: number;
+            /** @enum {string} */
+            change: "CREATED" | "UPDATED" | "DELETED";
+            /**
+             * Format: uuid
+             * @description Who made the change (a user id).
+             */
+            changedBy: string;
+            content: components["schemas"]["VitalSignContentResponse"];
+            /** Format: date-time */
+            changedAt: string;
+        };
+        CreateProcedureDto: {
+            /**
+             * @description CPT code: 5 digits, or 4 digits and F (Category II) or T (Category III); omit for free text.
+             * @example 45378
+             */
+            cptCode?: string;
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`, not in the future.
+             */
+            performedDate: string;
+            description: string;
+            notes?: string;
+        };
+        ProcedureContentResponse: {
+            /**
+             * @description CPT code: 5 digits, or 4 digits and F (Category II) or T (Category III); omit for free text.
+             * @example 45378
+             */
+            cptCode?: string;
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`, not in the future.
+             */
+            performedDate: string;
+            description: string;
+            notes?: string;
+        };
+        ProcedureEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient repository it belongs to.
+             */
+            repositoryId: string;
+            /** @enum {string} */
+            category: "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY";
+            /** @description 1 at creation, +1 per update; send it back as `If-Match: "<version>"` to update only this version. */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The user who recorded it.
+             */
+            createdBy: string;
+            /**
+             * Format: uuid
+             * @description The user who last changed it.
+             */
+            updatedBy: string;
+            content: components["schemas"]["ProcedureContentResponse"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateProcedureDto: {
+            /**
+             * @description CPT code: 5 digits, or 4 digits and F (Category II) or T (Category III); omit for free text.
+             * @example 45378
+             */
+            cptCode?: string;
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`, not in the future.
+             */
+            performedDate: string;
+            expectedVersion?: number;
+            description: string;
+            notes?: string;
+        };
+        ProcedureEntryVersionResponse: {
+            /** @description The version number (1 = as created). */
+            version: number;
+            /** @enum {string} */
+            change: "CREATED" | "UPDATED" | "DELETED";
+            /**
+             * Format: uuid
+             * @description Who made the change (a user id).
+             */
+            changedBy: string;
+            content: components["schemas"]["ProcedureContentResponse"];
+            /** Format: date-time */
+            changedAt: string;
+        };
+        CreateImmunizationDto: {
+            /**
+             * @description CDC CVX code (1 to 3 digits), e.g. 208.
+             * @example 208
+             */
+            cvxCode: string;
+            /**
+             * Format: date
+             * @description When the dose was given (`YYYY-MM-DD`, not in the future).
+             */
+            date: string;
+            /** @description The dose's number in its series (1 to 20). */
+            doseNumber?: number;
+            vaccine: string;
+            lotNumber?: string;
+        };
+        ImmunizationContentResponse: {
+            /**
+             * @description CDC CVX code (1 to 3 digits), e.g. 208.
+             * @example 208
+             */
+            cvxCode: string;
+            /**
+             * Format: date
+             * @description When the dose was given (`YYYY-MM-DD`, not in the future).
+             */
+            date: string;
+            /** @description The dose's number in its series (1 to 20). */
+            doseNumber?: number;
+            vaccine: string;
+            lotNumber?: string;
+        };
+        ImmunizationEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient repository it belongs to.
+             */
+            repositoryId: string;
+            /** @enum {string} */
+            category: "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY";
+            /** @description 1 at creation, +1 per update; send it back as `If-Match: "<version>"` to update only this version. */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The user who recorded it.
+             */
+            createdBy: string;
+            /**
+             * Format: uuid
+             * @description The user who last changed it.
+             */
+            updatedBy: string;
+            content: components["schemas"]["ImmunizationContentResponse"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateImmunizationDto: {
+            /**
+             * @description CDC CVX code (1 to 3 digits), e.g. 208.
+             * @example 208
+             */
+            cvxCode: string;
+            /**
+             * Format: date
+             * @description When the dose was given (`YYYY-MM-DD`, not in the future).
+             */
+            date: string;
+            /** @description The dose's number in its series (1 to 20). */
+            doseNumber?: number;
+            expectedVersion?: number;
+            vaccine: string;
+            lotNumber?: string;
+        };
+        ImmunizationEntryVersionResponse: {
+            /** @description The version number (1 = as created). */
+            version: number;
+            /** @enum {string} */
+            change: "CREATED" | "UPDATED" | "DELETED";
+            /**
+             * Format: uuid
+             * @description Who made the change (a user id).
+             */
+            changedBy: string;
+            content: components["schemas"]["ImmunizationContentResponse"];
+            /** Format: date-time */
+            changedAt: string;
+        };
+        CreateFamilyHistoryDto: {
+            /**
+             * @description HL7 v3 RoleCode of the relative (e.g. MTH, FTH, SIS, BRO, MGRMTH).
+             * @enum {string}
+             */
+            relation: "FAMMEMB" | "PRN" | "MTH" | "FTH" | "NMTH" | "NFTH" | "SIB" | "BRO" | "SIS" | "HSIB" | "HBRO" | "HSIS" | "TWIN" | "TWINBRO" | "TWINSIS" | "FTWIN" | "ITWIN" | "CHILD" | "DAU" | "SON" | "GRPRN" | "GRMTH" | "GRFTH" | "MGRMTH" | "MGRFTH" | "PGRMTH" | "PGRFTH" | "GGRMTH" | "GGRFTH" | "GRNDCHILD" | "GRNDDAU" | "GRNDSON" | "AUNT" | "MAUNT" | "PAUNT" | "UNCLE" | "MUNCLE" | "PUNCLE" | "COUSN" | "MCOUSN" | "PCOUSN" | "NIENEPH" | "NIECE" | "NEPHEW";
+            /**
+             * @description ICD-10-CM code of the condition, when known.
+             * @example E11.9
+             */
+            icd10Code?: string;
+            /** @description The relative's age when it began (0 to 130 years). */
+            ageAtOnset?: number;
+            /** @description The condition, e.g. "type 2 diabetes". */
+            condition: string;
+            deceased?: boolean;
+        };
+        FamilyHistoryContentResponse: {
+            /**
+             * @description HL7 v3 RoleCode of the relative (e.g. MTH, FTH, SIS, BRO, MGRMTH).
+             * @enum {string}
+             */
+            relation: "FAMMEMB" | "PRN" | "MTH" | "FTH" | "NMTH" | "NFTH" | "SIB" | "BRO" | "SIS" | "HSIB" | "HBRO" | "HSIS" | "TWIN" | "TWINBRO" | "TWINSIS" | "FTWIN" | "ITWIN" | "CHILD" | "DAU" | "SON" | "GRPRN" | "GRMTH" | "GRFTH" | "MGRMTH" | "MGRFTH" | "PGRMTH" | "PGRFTH" | "GGRMTH" | "GGRFTH" | "GRNDCHILD" | "GRNDDAU" | "GRNDSON" | "AUNT" | "MAUNT" | "PAUNT" | "UNCLE" | "MUNCLE" | "PUNCLE" | "COUSN" | "MCOUSN" | "PCOUSN" | "NIENEPH" | "NIECE" | "NEPHEW";
+            /**
+             * @description ICD-10-CM code of the condition, when known.
+             * @example E11.9
+             */
+            icd10Code?: string;
+            /** @description The relative's age when it began (0 to 130 years). */
+            ageAtOnset?: number;
+            /** @description The condition, e.g. "type 2 diabetes". */
+            condition: string;
+            deceased?: boolean;
+        };
+        FamilyHistoryEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient repository it belongs to.
+             */
+            repositoryId: string;
+            /** @enum {string} */
+            category: "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY";
+            /** @description 1 at creation, +1 per update; send it back as `If-Match: "<version>"` to update only this version. */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The user who recorded it.
+             */
+            createdBy: string;
+            /**
+             * Format: uuid
+             * @description The user who last changed it.
+             */
+            updatedBy: string;
+            content: components["schemas"]["FamilyHistoryContentResponse"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UpdateFamilyHistoryDto: {
+            /**
+             * @description HL7 v3 RoleCode of the relative (e.g. MTH, FTH, SIS, BRO, MGRMTH).
+             * @enum {string}
+             */
+            relation: "FAMMEMB" | "PRN" | "MTH" | "FTH" | "NMTH" | "NFTH" | "SIB" | "BRO" | "SIS" | "HSIB" | "HBRO" | "HSIS" | "TWIN" | "TWINBRO" | "TWINSIS" | "FTWIN" | "ITWIN" | "CHILD" | "DAU" | "SON" | "GRPRN" | "GRMTH" | "GRFTH" | "MGRMTH" | "MGRFTH" | "PGRMTH" | "PGRFTH" | "GGRMTH" | "GGRFTH" | "GRNDCHILD" | "GRNDDAU" | "GRNDSON" | "AUNT" | "MAUNT" | "PAUNT" | "UNCLE" | "MUNCLE" | "PUNCLE" | "COUSN" | "MCOUSN" | "PCOUSN" | "NIENEPH" | "NIECE" | "NEPHEW";
+            /**
+             * @description ICD-10-CM code of the condition, when known.
+             * @example E11.9
+             */
+            icd10Code?: string;
+            /** @description The relative's age when it began (0 to 130 years). */
+            ageAtOnset?: number;
+            expectedVersion?: number;
+            /** @description The condition, e.g. "type 2 diabetes". */
+            condition: string;
+            deceased?: boolean;
+        };
+        FamilyHistoryEntryVersionResponse: {
+            /** @description The version number (1 = as created). */
+            version: number;
+            /** @enum {string} */
+            change: "CREATED" | "UPDATED" | "DELETED";
+            /**
+             * Format: uuid
+             * @description Who made the change (a user id).
+             */
+            changedBy: string;
+            content: components["schemas"]["FamilyHistoryContentResponse"];
+            /** Format: date-time */
+            changedAt: string;
+        };
+        FhirBundleLink: {
+            /**
+             * @description `self`, or `next` while more pages follow.
+             * @enum {string}
+             */
+            relation: "self" | "next";
+            /** @description The request that returns that page (relative to the API's base URL). */
+            url: string;
+        };
+        FhirBundleEntry: {
+            /**
+             * @description A FHIR R4 resource: Patient, Condition, MedicationStatement, AllergyIntolerance, Observation, Procedure, Immunization or FamilyMemberHistory.
+             * @example {
+             *       "resourceType": "Condition",
+             *       "id": "…"
+             *     }
+             */
+            resource: {
+                [key: string]: unknown;
+            };
+            /** @description In a searchset: `match` for entries, `include` for the Patient. */
+            search?: {
+                /** @enum {string} */
+                mode?: "match" | "include";
+            };
+            /** @description `urn:uuid:<resource id>`. */
+            fullUrl: string;
+        };
+        FhirBundleResponse: {
+            /** @enum {string} */
+            resourceType: "Bundle";
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `collection` when the whole record fits in one page; `searchset` (with `link`) when paged.
+             * @enum {string}
+             */
+            type: "collection" | "searchset";
+            /**
+             * Format: date-time
+             * @description When the bundle was assembled.
+             */
+            timestamp: string;
+            /** @description For a searchset: `self`, and `next` while more pages follow. */
+            link?: components["schemas"]["FhirBundleLink"][];
+            entry: components["schemas"]["FhirBundleEntry"][];
+        };
+        CreateConsentGrantDto: {
+            /** @description The categories of the record the specialist may read (1 to 8, each once). */
+            scopes: ("PERSONAL_INFO" | "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY")[];
+            /**
+             * @description Why the specialist may read: an HL7 v3 PurposeOfUse code.
+             * @example TREAT
+             * @enum {string}
+             */
+            purpose: "TREAT" | "ETREAT" | "CAREMGT" | "COC" | "CLINTRCH" | "HRESCH" | "HPAYMT" | "HOPERAT" | "PATRQT" | "FAMRQT" | "PWATRNY" | "SUPNWK" | "PUBHLTH";
+            /**
+             * Format: date-time
+             * @description When the grant starts (default: now); not in the past.
+             */
+            periodStart?: string;
+            /**
+             * Format: date-time
+             * @description When the grant ends: after its start, in the future, at most CONSENT_MAX_DAYS days from now.
+             */
+            periodEnd: string;
+            /**
+             * Format: uuid
+             * @description The specialist (a user of the tenant with the SPECIALIST role) who may read.
+             */
+            specialistUserId: string;
+        };
+        ConsentCoding: {
+            display?: string;
+            system: string;
+            code: string;
+        };
+        ConsentCodeableConcept: {
+            coding: components["schemas"]["ConsentCoding"][];
+        };
+        ConsentReference: {
+            /** @description `Practitioner/<specialist user id>`. */
+            reference: string;
+        };
+        ConsentProvisionActor: {
+            role: components["schemas"]["ConsentCodeableConcept"];
+            reference: components["schemas"]["ConsentReference"];
+        };
+        ConsentPeriod: {
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+        };
+        ConsentProvision: {
+            /** @enum {string} */
+            type: "permit";
+            actor: components["schemas"]["ConsentProvisionActor"][];
+            purpose: components["schemas"]["ConsentCoding"][];
+            /** @description The FHIR resource types of the scopes. */
+            class: components["schemas"]["ConsentCoding"][];
+            period: components["schemas"]["ConsentPeriod"];
+        };
+        ConsentGrantResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            repositoryId: string;
+            /** Format: uuid */
+            specialistUserId: string;
+            scopes: ("PERSONAL_INFO" | "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY")[];
+            /**
+             * @description HL7 v3 PurposeOfUse code.
+             * @enum {string}
+             */
+            purpose: "TREAT" | "ETREAT" | "CAREMGT" | "COC" | "CLINTRCH" | "HRESCH" | "HPAYMT" | "HOPERAT" | "PATRQT" | "FAMRQT" | "PWATRNY" | "SUPNWK" | "PUBHLTH";
+            /**
+             * @description ACTIVE until revoked, or EXPIRED once the consent-expiry job has seen its period end.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "REVOKED" | "EXPIRED";
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @description The patient's reason for revoking (the patient's view only; null for the specialist). */
+            revokeReason: string | null;
+            /** Format: date-time */
+            expiredAt: string | null;
+            /**
+             * Format: uuid
+             * @description The patient who gave the grant.
+             */
+            createdBy: string;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /** @description Whether the grant lets the specialist read right now: ACTIVE and inside its period. */
+            live: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The same grant as FHIR R4 Consent.provision. */
+            provision: components["schemas"]["ConsentProvision"];
+        };
+        RevokeConsentGrantDto: {
+            /** @description Why the patient revokes the grant; shown to the patient only, never logged, audited or sent. */
+            reason?: string;
+        };
+        AccessLogEntryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description USER, API_KEY or SYSTEM (an analysis acting for the user who asked for it).
+             * @enum {string}
+             */
+            actorType: "USER" | "API_KEY" | "SYSTEM";
+            /**
+             * Format: uuid
+             * @description The user (or API key) who read; for SYSTEM, the user the analysis acted for.
+             */
+            actorId: string | null;
+            /** @description The actor's role in the tenant at the time (PATIENT, SPECIALIST, ...). */
+            actorRole: string | null;
+            /** @description The actor's display name today, for convenience (null for API keys and deleted users). */
+            actorDisplayName: string | null;
+            /**
+             * @description READ, LIST, HISTORY, EXPORT or ANALYSIS.
+             * @enum {string}
+             */
+            action: "READ" | "LIST" | "HISTORY" | "EXPORT" | "ANALYSIS";
+            /** @description The categories read (or asked for, when refused). */
+            categories: ("PERSONAL_INFO" | "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY")[];
+            /**
+             * Format: uuid
+             * @description The entry (or analysis) read, when one was.
+             */
+            resourceId: string | null;
+            /**
+             * Format: uuid
+             * @description The consent grant a specialist read under.
+             */
+            grantId: string | null;
+            /** @description The purpose of that grant (HL7 v3 PurposeOfUse). */
+            purpose: string | null;
+            /** @enum {string} */
+            outcome: "ALLOWED" | "DENIED";
+            /** @description Why a read was refused (NO_LIVE_GRANT, SCOPE_NOT_GRANTED, NOT_THE_PATIENT, ...). */
+            reason: string | null;
+            ip: string | null;
+            userAgent: string | null;
+            requestId: string | null;
+            /** Format: date-time */
+            occurredAt: string;
+        };
+        LegalNameDto: {
+            /**
+             * @description Given names in order (first, middle…): 1 to 5.
+             * @example [
+             *       "Ana",
+             *       "María"
+             *     ]
+             */
+            given: string[];
+            /**
+             * @description The family name (surname).
+             * @example García López
+             */
+            family: string;
+        };
+        ContactDto: {
+            /**
+             * @description The patient's phone number in E.164 (`+15551234567`).
+             * @example +15551234567
+             */
+            phone?: string;
+            /**
+             * Format: email
+             * @description The patient's email address.
+             */
+            email?: string;
+        };
+        AddressDto: {
+            /**
+             * @description Street lines, 1 to 4.
+             * @example [
+             *       "221B Baker Street"
+             *     ]
+             */
+            line: string[];
+            /** @example London */
+            city: string;
+            /**
+             * @description Letters, digits, spaces and hyphens (1 to 20): identity challenges ask for it.
+             * @example NW1 6XE
+             */
+            postalCode: string;
+            /**
+             * @description ISO 3166-1 alpha-2 country code, upper-case.
+             * @example GB
+             */
+            country: string;
+            /** @description State, province or county, where the country has them. */
+            state?: string;
+        };
+        IdentifierDto: {
+            /**
+             * @description The namespace of the value, as in FHIR Identifier.system (e.g. `http://hl7.org/fhir/sid/us-ssn`, a hospital's MRN URI).
+             * @example urn:oid:2.16.840.1.113883.4.1
+             */
+            system: string;
+            /**
+             * @description The identifier within its system.
+             * @example 123-45-6789
+             */
+            value: string;
+        };
+        PersonalInfoDto: {
+            legalName: components["schemas"]["LegalNameDto"];
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`, after 1900-01-01 and in the past.
+             * @example 1984-07-12
+             */
+            dateOfBirth: string;
+            /**
+             * @description FHIR administrative gender.
+             * @enum {string}
+             */
+            sex: "male" | "female" | "other" | "unknown";
+            contact?: components["schemas"]["ContactDto"];
+            address: components["schemas"]["AddressDto"];
+            /** @description 1 to 5 identifiers; the first is the primary one (part of the identity hash). */
+            identifiers: components["schemas"]["IdentifierDto"][];
+        };
+        RegisterPatientDto: {
+            /**
+             * Format: uuid
+             * @description The user whose record this is: a member of the tenant with the PATIENT role.
+             */
+            patientUserId: string;
+            personalInfo: components["schemas"]["PersonalInfoDto"];
+        };
+        PatientRepositoryResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient (a user of the tenant with the PATIENT role).
+             */
+            patientUserId: string;
+            /**
+             * @description PENDING_IDENTITY until the patient passes an identity challenge, then ACTIVE.
+             * @enum {string}
+             */
+            status: "PENDING_IDENTITY" | "ACTIVE";
+            /**
+             * Format: date-time
+             * @description When the patient passed the identity challenge.
+             */
+            verifiedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SharedGrantResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description The categories the grant lets the specialist read. */
+            scopes: ("PERSONAL_INFO" | "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY")[];
+            /** @description The v3 PurposeOfUse code the grant was given for. */
+            purpose: string;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+        };
+        PatientRepositoryListItemResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The patient (a user of the tenant with the PATIENT role).
+             */
+            patientUserId: string;
+            /**
+             * @description PENDING_IDENTITY until the patient passes an identity challenge, then ACTIVE.
+             * @enum {string}
+             */
+            status: "PENDING_IDENTITY" | "ACTIVE";
+            /**
+             * Format: date-time
+             * @description When the patient passed the identity challenge.
+             */
+            verifiedAt: string | null;
+            /** @description Only in a specialist's list: their live grants on this repository. */
+            grants?: components["schemas"]["SharedGrantResponse"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ChallengeQuestionResponse: {
+            /**
+             * @description The key to answer it under in `answers`.
+             * @enum {string}
+             */
+            id: "dateOfBirth" | "postalCode";
+            /** @description What to ask the patient. */
+            prompt: string;
+        };
+        IdentityChallengeResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "OPEN" | "PASSED" | "FAILED" | "EXPIRED";
+            questions: components["schemas"]["ChallengeQuestionResponse"][];
+            /** @description Wrong answers still allowed before the challenge fails and the cool-down starts. */
+            attemptsRemaining: number;
+            /**
+             * Format: date-time
+             * @description Answers after this instant are refused (410).
+             */
+            expiresAt: string;
+        };
+        ChallengeAnswersDto: {
+            /**
+             * @description The date of birth on file, `YYYY-MM-DD`.
+             * @example 1984-07-12
+             */
+            dateOfBirth: string;
+            /**
+             * @description The postal code of the address on file (spacing and case do not matter).
+             * @example NW1 6XE
+             */
+            postalCode: string;
+        };
+        AnswerIdentityChallengeDto: {
+            answers: components["schemas"]["ChallengeAnswersDto"];
+        };
+        IdentityChallengePassedResponse: {
+            challenge: components["schemas"]["IdentityChallengeResponse"];
+            repository: components["schemas"]["PatientRepositoryResponse"];
+        };
     };
     responses: never;
     parameters: never;
@@ -2360,7 +4569,7 @@ export interface operations {
                 /** @description Only messages in this state: pending (not yet in Bull), delivered, or dead (undeliverable). */
                 state?: "pending" | "delivered" | "dead";
                 /** @description Only messages for this queue. */
-                queue?: "maintenance" | "workflows" | "notifications" | "attachments" | "webhooks";
+                queue?: "maintenance" | "workflows" | "notifications" | "attachments" | "webhooks" | "analysis" | "patient-records";
                 /** @description The `page.nextCursor` of the previous page; omit for the first page. */
                 cursor?: string;
             };
@@ -8008,6 +10217,5829 @@ export interface operations {
             };
             /** @description No such workflow in the tenant, or no such recipient in it */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Analyses_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AnalysisResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the patient or a specialist */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such record, or none the caller may know of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Analyses_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAnalysisDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The estimated model-provider cost would exceed the monthly budget (the answer names what remains) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The grant does not cover the analyser's categories, or the caller is not the patient or a specialist */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such record, or none the caller may know of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description MODEL_REVIEW without a configured model provider */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Analyses_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                analysisId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisDetailResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The grant does not cover the analyser's categories */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such record or analysis, or none the caller may know of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Analyses_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                analysisId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Neither the analysis's requester nor the record's patient */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such record or analysis, or none the caller may know of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The analysis has finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AnalysisStats_stats: {
+        parameters: {
+            query?: {
+                /** @description Runs that finished at or after this instant. */
+                from?: string;
+                /** @description Runs that finished before this instant. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisStatsResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not a tenant admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AnalysisCosts_getBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisBudgetResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AnalysisCosts_setBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAnalysisBudgetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisBudgetResponse"];
+                };
+            };
+            /** @description monthlyLimit missing, negative, too large or with more than 2 decimals */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AnalysisCosts_removeBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The tenant has no budget */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AnalysisCosts_costTotals: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisCostsResponse"];
+                };
+            };
+            /** @description A malformed date, or from not before to */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Diagnoses_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DiagnosisEntryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Diagnoses_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDiagnosisDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosisEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Diagnoses_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosisEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Diagnoses_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDiagnosisDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosisEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Diagnoses_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Diagnoses_history: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DiagnosisEntryVersionResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Medications_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MedicationEntryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Medications_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMedicationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MedicationEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Medications_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MedicationEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Medications_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMedicationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MedicationEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Medications_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Medications_history: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MedicationEntryVersionResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Allergies_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AllergyEntryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Allergies_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAllergyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllergyEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Allergies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllergyEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Allergies_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAllergyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllergyEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Allergies_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Allergies_history: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AllergyEntryVersionResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    VitalSigns_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["VitalSignEntryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    VitalSigns_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateVitalSignDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VitalSignEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    VitalSigns_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VitalSignEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    VitalSigns_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateVitalSignDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VitalSignEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    VitalSigns_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    VitalSigns_history: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["VitalSignEntryVersionResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Procedures_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ProcedureEntryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Procedures_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProcedureDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Procedures_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Procedures_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProcedureDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Procedures_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Procedures_history: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ProcedureEntryVersionResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Immunizations_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ImmunizationEntryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Immunizations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateImmunizationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImmunizationEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Immunizations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImmunizationEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Immunizations_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateImmunizationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImmunizationEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Immunizations_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    Immunizations_history: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ImmunizationEntryVersionResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    FamilyHistory_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FamilyHistoryEntryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    FamilyHistory_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFamilyHistoryDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FamilyHistoryEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    FamilyHistory_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FamilyHistoryEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    FamilyHistory_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateFamilyHistoryDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FamilyHistoryEntryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    FamilyHistory_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the change applies to, e.g. `"3"`; a stale one answers 409 VERSION_CONFLICT. */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the record’s patient (staff, specialists), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller, or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description VERSION_CONFLICT: the entry is no longer at the version given */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    FamilyHistory_history: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["FamilyHistoryEntryVersionResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A specialist whose live grant does not cover this category, staff (no access to health data), or a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant), or no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    FhirExport_export: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The categories to export, comma-separated (default: every category the caller may read). Asking
+                 *     explicitly for one a specialist's grant does not cover answers 403.
+                 */
+                categories?: ("PERSONAL_INFO" | "DIAGNOSES" | "MEDICATIONS" | "ALLERGIES" | "VITAL_SIGNS" | "PROCEDURES" | "IMMUNIZATIONS" | "FAMILY_HISTORY")[];
+                /** @description Entries per page (default and maximum: PATIENT_EXPORT_PAGE_SIZE). */
+                limit?: number;
+                /** @description The cursor of the `next` link of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the record as a FHIR R4 Bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirBundleResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A category named in `categories` is not covered by the live grant; staff; a patient not yet verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for the caller (including a specialist without a live grant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ConsentGrants_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description Only grants in this status (ACTIVE includes grants not started yet or past their period but not yet marked EXPIRED). */
+                status?: "ACTIVE" | "REVOKED" | "EXPIRED";
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ConsentGrantResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for you (only its patient manages its consents) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ConsentGrants_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConsentGrantDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentGrantResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The identity challenge has not been passed for this record (IDENTITY_NOT_VERIFIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for you (only its patient manages its consents) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description specialistUserId is not a specialist of the tenant (NOT_A_SPECIALIST) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ConsentGrants_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                grantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentGrantResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such grant for you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ConsentGrants_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                grantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeConsentGrantDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentGrantResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The identity challenge has not been passed for this record (IDENTITY_NOT_VERIFIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository or grant for you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The grant is not ACTIVE (already revoked or expired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SpecialistConsentGrants_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description Grants in this status; without it, only live grants (ACTIVE and inside their period). */
+                status?: "ACTIVE" | "REVOKED" | "EXPIRED";
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ConsentGrantResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AccessLog_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description Only allowed, or only refused, reads. */
+                outcome?: "ALLOWED" | "DENIED";
+                /** @description Only the reads of this user (or API key). */
+                actorId?: string;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AccessLogEntryResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The identity challenge has not been passed for this record (IDENTITY_NOT_VERIFIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository for you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    PatientRepositories_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1 to 100). */
+                limit?: number;
+                /** @description The `page.nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PatientRepositoryListItemResponse"][];
+                        page: components["schemas"]["PageInfo"];
+                    };
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    PatientRepositories_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterPatientDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientRepositoryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description DUPLICATE_PATIENT: the same person, or this patient user, already has a repository in the tenant */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description NOT_A_PATIENT: patientUserId is not a member of the tenant with the PATIENT role */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    PatientRepositories_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientRepositoryResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository, or none the caller may know of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    PatientRepositories_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository (or already erased) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    IdentityChallenges_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The challenge already open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityChallengeResponse"];
+                };
+            };
+            /** @description A new challenge */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityChallengeResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository, or not the caller’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The repository is already verified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description IDENTITY_CHALLENGE_COOLDOWN: attempts used up recently; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    IdentityChallenges_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                challengeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerIdentityChallengeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityChallengePassedResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credentials are valid but lack the role, scope or tenant this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository or challenge, or not the caller’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The repository is already verified, or this challenge has failed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description IDENTITY_CHALLENGE_EXPIRED: the challenge expired; ask for a new one */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description IDENTITY_CHALLENGE_WRONG_ANSWERS: the answers do not match; `attemptsRemaining` says how many are left */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description IDENTITY_CHALLENGE_COOLDOWN: attempts used up recently; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    PersonalInfo_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalInfoDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Staff (no access to personal information), a grant that does not cover PERSONAL_INFO, or the patient before passing an identity challenge */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository, or none the caller may read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    PersonalInfo_replace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonalInfoDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalInfoDto"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the patient (staff, specialists), or the patient before passing an identity challenge */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such repository, or none the caller may change */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description DUPLICATE_PATIENT: the new details identify the person of another repository */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,7 @@ export interface Schema {
   minimum?: number;
   maximum?: number;
   pattern?: string;
+  example?: unknown;
   allOf?: Schema[];
   oneOf?: Schema[];
   anyOf?: Schema[];
@@ -40,7 +41,10 @@ export interface Parameter {
 export interface OpenApiOperation {
   operationId?: string;
   parameters?: Parameter[];
-  requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
+  requestBody?: {
+    required?: boolean;
+    content?: Record<string, { schema?: Schema; example?: unknown; examples?: Record<string, { value?: unknown }> }>;
+  };
   security?: Record<string, string[]>[];
 }
 
@@ -106,6 +110,8 @@ export function resolve(doc: OpenApiDocument, schema: Schema): Schema {
   }
   if (current.allOf) {
     const parts = current.allOf.map((s) => resolve(doc, s));
+    // `allOf: [{ $ref: SomeEnum }]` is how a described reference to a shared enum is written.
+    if (parts.length === 1 && parts[0].type !== 'object') return parts[0];
     return {
       type: 'object',
       properties: Object.assign({}, ...parts.map((p) => p.properties ?? {})),
@@ -114,6 +120,31 @@ export function resolve(doc: OpenApiDocument, schema: Schema): Schema {
   }
   const alternatives = current.oneOf ?? current.anyOf;
   return alternatives?.length ? resolve(doc, alternatives[0]) : current;
+}
+
+/**
+ * A valid JSON body for the operation: its documented request example when it has one (some
+ * bodies are valid only as a whole, e.g. a vital sign's value or pressures by type), else one built
+ * from the schema; `override` replaces top-level fields either way (the walks put ids there).
+ */
+export function exampleBody(
+  doc: OpenApiDocument,
+  o: Operation,
+  override: (name: string, schema: Schema) => unknown = () => undefined,
+): unknown {
+  const schema = jsonBodySchema(doc, o);
+  if (!schema) return undefined;
+  const media = o.op.requestBody?.content?.['application/json'];
+  const documented = media?.example ?? Object.values(media?.examples ?? {})[0]?.value;
+  if (!documented || typeof documented !== 'object' || Array.isArray(documented)) {
+    return exampleValue(doc, schema, override);
+  }
+  const body: Record<string, unknown> = { ...(documented as Record<string, unknown>) };
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const given = override(name, resolve(doc, property));
+    if (given !== undefined) body[name] = given;
+  }
+  return body;
 }
 
 /** The JSON body schema of an operation, resolved; undefined when it takes no JSON body. */
@@ -140,7 +171,7 @@ export function exampleValue(
   override: (name: string, schema: Schema) => unknown = () => undefined,
 ): unknown {
   const s = resolve(doc, schema);
-  if (s.enum?.length) return s.enum[0];
+  if (s.enum?.length) return s.example !== undefined && s.enum.includes(s.example) ? s.example : s.enum[0];
   switch (s.type) {
     case 'object':
     case undefined: {
@@ -169,6 +200,11 @@ export function exampleValue(
 
 function exampleString(s: Schema): string {
   const hex = randomBytes(5).toString('hex');
+  // A documented example is valid by construction (a country code, a date of birth or a
+  // measurement in the past), which the generic values below may not be; ids, emails and URLs stay
+  // generated so that they are fresh, and instants without an example default to tomorrow (expiry).
+  if (typeof s.example === 'string' && s.format !== 'uuid' && s.format !== 'email' && s.format !== 'uri')
+    return s.example;
   switch (s.format) {
     case 'uuid':
       return randomUUID();

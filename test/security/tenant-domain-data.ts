@@ -4,6 +4,7 @@ import type { Client } from 'pg';
 import { bearer, type TestTenant } from '../support/identity-fixtures';
 import { fileUpload } from '../support/multipart';
 import { defaultRecipients, tokenOf, workflowBody, type CreatedWorkflow } from '../support/workflow-fixtures';
+import { passIdentityChallenge, personalInfo, registerPatient } from '../patient-repository/records-fixtures';
 
 /**
  * Rows of the workflows, recipients and integrations domains for one tenant of the isolation test,
@@ -79,4 +80,60 @@ export async function settled(owner: Client, tenantIds: string[]): Promise<boole
     [tenantIds],
   );
   return rows[0].pending === '0' && Number(rows[0].attempted) === tenantIds.length;
+}
+
+/**
+ * Rows of the patient-repository domain for one tenant, made through the API by its users: the
+ * OWNER registers the PATIENT's record, the patient passes the identity challenge, records and
+ * updates entries, grants the SPECIALIST two scopes; the specialist reads (access log); the OWNER
+ * sets a model budget; the patient asks for a summary and a model review (the worker runs both
+ * against `provider`, an OpenAI-compatible fake: findings, runs and costs).
+ */
+export async function seedPatientDomain(app: NestFastifyApplication, tenant: TestTenant): Promise<void> {
+  const patient = tenant.users.PATIENT!;
+  const specialist = tenant.users.SPECIALIST!;
+  const call = async (user: { accessToken: string }, method: string, url: string, payload?: unknown) => {
+    const r = await app.inject({
+      method: method as 'POST',
+      url,
+      headers: bearer(user.accessToken),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+    if (r.statusCode >= 300) throw new Error(`${method} ${url} answered ${r.statusCode}: ${r.body}`);
+    return r.json<{ id: string }>();
+  };
+  const info = personalInfo();
+  const { id: repositoryId } = await registerPatient(app, tenant.users.OWNER!, patient, info);
+  await passIdentityChallenge(app, patient, repositoryId, info);
+  const base = `/patient-repositories/${repositoryId}`;
+  const diagnosis = await call(patient, 'POST', `${base}/diagnoses`, {
+    icd10Code: 'E11.9',
+    description: 'Type 2 diabetes mellitus without complications',
+    status: 'ACTIVE',
+  });
+  await call(patient, 'PUT', `${base}/diagnoses/${diagnosis.id}`, {
+    icd10Code: 'E11.9',
+    description: 'Type 2 diabetes mellitus without complications',
+    status: 'REMISSION',
+  });
+  await call(patient, 'POST', `${base}/medications`, { name: 'Metformin 500 mg tablet', status: 'ACTIVE' });
+  await call(patient, 'POST', `${base}/consent-grants`, {
+    specialistUserId: specialist.userId,
+    scopes: ['DIAGNOSES', 'MEDICATIONS'],
+    purpose: 'TREAT',
+    periodEnd: new Date(Date.now() + 7 * 24 * 3_600_000).toISOString(),
+  });
+  await call(specialist, 'GET', `${base}/diagnoses`);
+  await call(tenant.users.OWNER!, 'PUT', '/analyses/budget', { monthlyLimit: 100 });
+  await call(patient, 'POST', `${base}/analyses`, { kind: 'RECORD_SUMMARY', priority: 5 });
+  await call(patient, 'POST', `${base}/analyses`, { kind: 'MODEL_REVIEW', priority: 3 });
+}
+
+/** True once every analysis of the tenants has finished. */
+export async function analysesSettled(owner: Client, tenantIds: string[]): Promise<boolean> {
+  const { rows } = await owner.query<{ n: string }>(
+    `SELECT count(*) AS n FROM patient_analyses WHERE tenant_id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING')`,
+    [tenantIds],
+  );
+  return rows[0].n === '0';
 }

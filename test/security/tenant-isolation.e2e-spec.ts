@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seedWorkflowDomain, settled } from './tenant-domain-data';
+import { analysesSettled, seedPatientDomain, seedWorkflowDomain, settled } from './tenant-domain-data';
+import { FakeOpenAiServer } from '../support/fake-openai-server';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -20,6 +21,7 @@ import {
   type TestUser,
 } from '../support/identity-fixtures';
 import {
+  exampleBody,
   exampleValue,
   fillPath,
   idProperties,
@@ -60,6 +62,8 @@ const TENANT_COUNT = 4;
 const PLANS = ['BASIC', 'PRO', 'ENTERPRISE'] as const;
 /** How many of tenant A's users and keys name each id of B in each operation (its OWNER and others at random). */
 const CALLERS_PER_ID = 3;
+/** The walks try every id kind in every operation: thousands of requests. */
+const WALK_TIMEOUT_MS = 600_000;
 
 /**
  * Tables with a tenant_id column that are not tenant-owned, so carry no row-level security; each
@@ -86,6 +90,11 @@ const ID_KINDS = [
   'webhook',
   'webhook secret',
   'webhook delivery',
+  'patient repository',
+  'patient entry',
+  'consent grant',
+  'identity challenge',
+  'analysis',
 ] as const;
 type IdKind = (typeof ID_KINDS)[number];
 
@@ -113,6 +122,7 @@ interface Answer {
 describe(`tenant isolation (seed ${seed})`, () => {
   let app: NestFastifyApplication;
   let receiver: Server;
+  let provider: FakeOpenAiServer;
   let doc: OpenApiDocument;
   let operations: Operation[];
   let owner: Client;
@@ -132,7 +142,10 @@ describe(`tenant isolation (seed ${seed})`, () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    provider = await FakeOpenAiServer.start();
     const domainConfig = {
+      MODEL_PROVIDER_BASE_URL: provider.baseUrl,
+      MODEL_PROVIDER_API_KEY: provider.apiKey,
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       NOTIFY_TRANSPORT: 'file',
       NOTIFY_FILE_PATH: join(mkdtempSync(join(tmpdir(), 'itinera-isolation-')), 'notifications.ndjson'),
@@ -192,13 +205,18 @@ describe(`tenant isolation (seed ${seed})`, () => {
         }),
       ];
       await seedWorkflowDomain(app, tenant, webhookUrl);
+      await seedPatientDomain(app, tenant);
       worlds.push({ name: `tenant ${i + 1}`, tenant, callers, ids: {} as World['ids'], sent: new Set() });
     }
     try {
       await waitFor(
         'the worker to settle',
-        () =>
-          settled(
+        async () =>
+          (await settled(
+            owner,
+            tenants.map((t) => t.id),
+          )) &&
+          analysesSettled(
             owner,
             tenants.map((t) => t.id),
           ),
@@ -222,6 +240,7 @@ describe(`tenant isolation (seed ${seed})`, () => {
     await Promise.all([owner?.end(), appRole?.end()]);
     await app?.close();
     await new Promise((resolve) => receiver?.close(resolve));
+    await provider?.close();
   });
 
   async function expectStatus(response: Promise<{ statusCode: number; body: string }>, status: number) {
@@ -247,6 +266,11 @@ describe(`tenant isolation (seed ${seed})`, () => {
       webhook: await column('SELECT id FROM webhook_subscriptions WHERE tenant_id = $1'),
       'webhook secret': await column('SELECT id FROM webhook_secrets WHERE tenant_id = $1'),
       'webhook delivery': await column('SELECT id FROM webhook_deliveries WHERE tenant_id = $1'),
+      'patient repository': await column('SELECT id FROM patient_repositories WHERE tenant_id = $1'),
+      'patient entry': await column('SELECT id FROM patient_entries WHERE tenant_id = $1'),
+      'consent grant': await column('SELECT id FROM consent_grants WHERE tenant_id = $1'),
+      'identity challenge': await column('SELECT id FROM identity_challenges WHERE tenant_id = $1'),
+      analysis: await column('SELECT id FROM patient_analyses WHERE tenant_id = $1'),
     };
   }
 
@@ -256,32 +280,34 @@ describe(`tenant isolation (seed ${seed})`, () => {
    * `last_used_at` is left out: the tenant's own earlier requests write it in the background
    * (API keys, throttled, after the answer), which may land while another tenant is acting.
    */
-  async function snapshot(tenantId: string): Promise<string> {
-    const parts: string[] = [];
-    const rows = async (label: string, sql: string) => {
-      const { rows } = await owner.query<{ row: string }>(sql, [tenantId]);
-      parts.push(`${label}: ${rows.map((r) => r.row).join('\n')}`);
-    };
-    for (const table of tenantTables) {
-      await rows(
-        table,
-        `SELECT (to_jsonb(t) - 'last_used_at')::text AS row FROM ${q(table)} t WHERE t.tenant_id = $1 ORDER BY 1`,
-      );
-    }
+  async function snapshot(tenantId: string): Promise<Record<string, string>> {
+    // One statement with a digest per part, since the walks take a snapshot before and after
+    // every id they try.
     const members = 'SELECT user_id FROM memberships WHERE tenant_id = $1';
-    await rows('tenant', 'SELECT to_jsonb(t)::text AS row FROM tenants t WHERE t.id = $1');
-    await rows('chain head', 'SELECT to_jsonb(h)::text AS row FROM audit_chain_heads h WHERE h.chain_key = $1');
-    await rows('users', `SELECT to_jsonb(u)::text AS row FROM users u WHERE u.id IN (${members}) ORDER BY 1`);
-    await rows(
-      'sessions',
-      `SELECT (to_jsonb(s) - 'last_used_at')::text AS row FROM auth_sessions s WHERE s.user_id IN (${members}) ORDER BY 1`,
-    );
-    await rows(
-      'refresh tokens',
-      `SELECT to_jsonb(r)::text AS row FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id
-       WHERE s.user_id IN (${members}) ORDER BY 1`,
-    );
-    return parts.join('\n');
+    const digestOf = (label: string, from: string, row = 'to_jsonb(t)') =>
+      `SELECT ${owner.escapeLiteral(label)} AS label,
+              coalesce(md5(string_agg(${row}::text, E'\\n' ORDER BY ${row}::text)), '') AS digest FROM ${from}`;
+    const parts = [
+      ...tenantTables.map((table) =>
+        digestOf(table, `${q(table)} t WHERE t.tenant_id = $1`, "(to_jsonb(t) - 'last_used_at')"),
+      ),
+      digestOf('tenant', 'tenants t WHERE t.id = $1'),
+      digestOf('chain head', 'audit_chain_heads t WHERE t.chain_key = $1'),
+      digestOf('users', `users t WHERE t.id IN (${members})`),
+      digestOf('sessions', `auth_sessions t WHERE t.user_id IN (${members})`, "(to_jsonb(t) - 'last_used_at')"),
+      digestOf(
+        'refresh tokens',
+        `refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id WHERE s.user_id IN (${members})`,
+      ),
+    ];
+    const { rows } = await owner.query<{ label: string; digest: string }>(parts.join('\nUNION ALL\n'), [tenantId]);
+    return Object.fromEntries(rows.map((r) => [r.label, r.digest]));
+  }
+
+  /** The parts of a snapshot that differ from `before` (empty when nothing of the tenant changed). */
+  async function changedSince(tenantId: string, before: Record<string, string>): Promise<string[]> {
+    const after = await snapshot(tenantId);
+    return Object.keys(after).filter((label) => after[label] !== before[label]);
   }
 
   /** Two different tenants, at random: A acts, B's ids are named. */
@@ -318,10 +344,7 @@ describe(`tenant isolation (seed ${seed})`, () => {
       .filter((id) => text.includes(id) && !a.sent.has(id));
   }
 
-  const bodyOf = (o: Operation, override?: (name: string) => unknown) => {
-    const schema = jsonBodySchema(doc, o);
-    return schema ? exampleValue(doc, schema, override) : undefined;
-  };
+  const bodyOf = (o: Operation, override?: (name: string) => unknown) => exampleBody(doc, o, override);
   /** Values for the operation's required query parameters that are not ids. */
   const requiredQuery = (o: Operation): Record<string, string> =>
     Object.fromEntries(
@@ -505,106 +528,121 @@ describe(`tenant isolation (seed ${seed})`, () => {
   });
 
   describe('through the API', () => {
-    it('answers 404 to tenant A naming tenant B’s ids in a path, as it does for ids that exist nowhere, and changes nothing of B', async () => {
-      const withIdPaths = operations.filter(
-        (o) =>
-          !isPublic(o) && !isPlatformAdminPath(o.path) && paramsIn(o, 'path').some((p) => isIdLike(p.name, p.schema)),
-      );
-      expect(withIdPaths.length).toBeGreaterThan(0);
-      const failures: string[] = [];
-      let calls = 0;
-      for (const o of withIdPaths) {
-        const pathParams = paramsIn(o, 'path');
-        const param = (name: string) => pathParams.find((p) => p.name === name);
-        let reached = 0;
-        for (const kind of ID_KINDS) {
-          const [a, b] = pickPair();
-          const foreign = random.pick(b.ids[kind]);
-          a.sent.add(foreign);
-          const before = await snapshot(b.tenant.id);
-          for (const caller of someCallers(a)) {
-            const body = bodyOf(o);
-            const unknownUrl = fillPath(o.path, (n) =>
-              isIdLike(n, param(n)?.schema) ? randomUUID() : plausible(param(n)),
-            );
-            const foreignUrl = fillPath(o.path, (n) => (isIdLike(n, param(n)?.schema) ? foreign : plausible(param(n))));
-            const query = requiredQuery(o);
-            const unknown = await call(o, withQuery(unknownUrl, query), caller, body);
-            const answer = await call(o, withQuery(foreignUrl, query), caller, body);
-            calls += 2;
-            const where = `${o.label} as ${a.name}'s ${caller.name} with ${b.name}'s ${kind} ${foreign}`;
-            if (answer.status >= 500) failures.push(`${where}: ${answer.status} ${answer.body}`);
-            else if (unknown.status === 404 && isRouteMiss(unknown.body))
-              failures.push(`${where}: the filled path ${unknownUrl} matches no route`);
-            else if (unknown.status === 400)
-              failures.push(`${where}: the walk built an invalid request: ${unknown.body}`);
-            else if (unknown.status !== 404 && unknown.status !== 403)
-              failures.push(`${where}: an id that exists nowhere answered ${unknown.status} ${unknown.body}`);
-            else if (answer.status !== unknown.status || answer.code !== unknown.code)
-              failures.push(
-                `${where}: answered ${answer.status} ${answer.code} where an unknown id answers ${unknown.status} ${unknown.code}: ${answer.body}`,
+    it(
+      'answers 404 to tenant A naming tenant B’s ids in a path, as it does for ids that exist nowhere, and changes nothing of B',
+      async () => {
+        const withIdPaths = operations.filter(
+          (o) =>
+            !isPublic(o) && !isPlatformAdminPath(o.path) && paramsIn(o, 'path').some((p) => isIdLike(p.name, p.schema)),
+        );
+        expect(withIdPaths.length).toBeGreaterThan(0);
+        const failures: string[] = [];
+        let calls = 0;
+        for (const o of withIdPaths) {
+          const pathParams = paramsIn(o, 'path');
+          const param = (name: string) => pathParams.find((p) => p.name === name);
+          let reached = 0;
+          for (const kind of ID_KINDS) {
+            const [a, b] = pickPair();
+            const foreign = random.pick(b.ids[kind]);
+            a.sent.add(foreign);
+            const before = await snapshot(b.tenant.id);
+            for (const caller of someCallers(a)) {
+              const body = bodyOf(o);
+              const unknownUrl = fillPath(o.path, (n) =>
+                isIdLike(n, param(n)?.schema) ? randomUUID() : plausible(param(n)),
               );
-            if (unknown.status === 404) reached++;
-            const leaks = leaked(a, answer.body);
-            if (leaks.length) failures.push(`${where}: the answer carries other tenants' ids ${leaks.join(', ')}`);
+              const foreignUrl = fillPath(o.path, (n) =>
+                isIdLike(n, param(n)?.schema) ? foreign : plausible(param(n)),
+              );
+              const query = requiredQuery(o);
+              const unknown = await call(o, withQuery(unknownUrl, query), caller, body);
+              const answer = await call(o, withQuery(foreignUrl, query), caller, body);
+              calls += 2;
+              const where = `${o.label} as ${a.name}'s ${caller.name} with ${b.name}'s ${kind} ${foreign}`;
+              if (answer.status >= 500) failures.push(`${where}: ${answer.status} ${answer.body}`);
+              else if (unknown.status === 404 && isRouteMiss(unknown.body))
+                failures.push(`${where}: the filled path ${unknownUrl} matches no route`);
+              else if (unknown.status === 400)
+                failures.push(`${where}: the walk built an invalid request: ${unknown.body}`);
+              else if (unknown.status !== 404 && unknown.status !== 403)
+                failures.push(`${where}: an id that exists nowhere answered ${unknown.status} ${unknown.body}`);
+              else if (answer.status !== unknown.status || answer.code !== unknown.code)
+                failures.push(
+                  `${where}: answered ${answer.status} ${answer.code} where an unknown id answers ${unknown.status} ${unknown.code}: ${answer.body}`,
+                );
+              if (unknown.status === 404) reached++;
+              const leaks = leaked(a, answer.body);
+              if (leaks.length) failures.push(`${where}: the answer carries other tenants' ids ${leaks.join(', ')}`);
+            }
+            const changed = await changedSince(b.tenant.id, before);
+            if (changed.length)
+              failures.push(`${o.label} with ${b.name}'s ${kind}: B's rows changed in ${changed.join(', ')}`);
           }
-          if ((await snapshot(b.tenant.id)) !== before)
-            failures.push(`${o.label} with ${b.name}'s ${kind}: B's rows changed`);
+          // Someone in a tenant (its OWNER at least) may call every non-admin route, so a 404 for an
+          // unknown id must have been seen; otherwise the walk never got past authorisation.
+          if (!reached) failures.push(`${o.label}: no user or key of any tenant got past authorisation`);
         }
-        // Someone in a tenant (its OWNER at least) may call every non-admin route, so a 404 for an
-        // unknown id must have been seen; otherwise the walk never got past authorisation.
-        if (!reached) failures.push(`${o.label}: no user or key of any tenant got past authorisation`);
-      }
-      expect({ seed, calls, failures }).toEqual({ seed, calls, failures: [] });
-    });
+        expect({ seed, calls, failures }).toEqual({ seed, calls, failures: [] });
+      },
+      WALK_TIMEOUT_MS,
+    );
 
-    it('gives tenant B’s ids in bodies and query strings the answer an unknown id gets, and changes nothing of B', async () => {
-      const withIdInputs = operations.filter(
-        (o) =>
-          !isPublic(o) &&
-          !isPlatformAdminPath(o.path) &&
-          !/\{[^}]+\}/.test(o.path) &&
-          (idProperties(doc, jsonBodySchema(doc, o)).length > 0 ||
-            paramsIn(o, 'query').some((p) => isIdLike(p.name, p.schema))),
-      );
-      const failures: string[] = [];
-      for (const o of withIdInputs) {
-        const bodyIds = idProperties(doc, jsonBodySchema(doc, o));
-        const queryIds = paramsIn(o, 'query').filter((p) => isIdLike(p.name, p.schema));
-        for (const kind of ID_KINDS) {
-          const [a, b] = pickPair();
-          const foreign = random.pick(b.ids[kind]);
-          a.sent.add(foreign);
-          const before = await snapshot(b.tenant.id);
-          for (const caller of someCallers(a)) {
-            const unknownId = randomUUID();
-            const request = (id: string) => ({
-              url: withQuery(o.path, { ...requiredQuery(o), ...Object.fromEntries(queryIds.map((p) => [p.name, id])) }),
-              body: bodyOf(o, (name) => (bodyIds.includes(name) ? id : undefined)),
-            });
-            const u = request(unknownId);
-            const f = request(foreign);
-            const unknown = await call(o, u.url, caller, u.body);
-            const answer = await call(o, f.url, caller, f.body);
-            const idNames = [...bodyIds, ...queryIds.map((p) => p.name)];
-            const where = `${o.label} as ${a.name}'s ${caller.name} with ${b.name}'s ${kind} ${foreign} in ${idNames.join(', ')}`;
-            const invalid = fieldErrors(unknown.body).filter((field) => !idNames.includes(field));
-            if (answer.status >= 500) failures.push(`${where}: ${answer.status} ${answer.body}`);
-            else if (unknown.status === 400 && invalid.length)
-              failures.push(`${where}: the walk built an invalid request (${invalid.join(', ')}): ${unknown.body}`);
-            else if (answer.status !== unknown.status || answer.code !== unknown.code)
-              failures.push(
-                `${where}: answered ${answer.status} ${answer.code} where an unknown id answers ${unknown.status} ${unknown.code}: ${answer.body}`,
-              );
-            const leaks = leaked(a, answer.body);
-            if (leaks.length) failures.push(`${where}: the answer carries other tenants' ids ${leaks.join(', ')}`);
+    it(
+      'gives tenant B’s ids in bodies and query strings the answer an unknown id gets, and changes nothing of B',
+      async () => {
+        const withIdInputs = operations.filter(
+          (o) =>
+            !isPublic(o) &&
+            !isPlatformAdminPath(o.path) &&
+            !/\{[^}]+\}/.test(o.path) &&
+            (idProperties(doc, jsonBodySchema(doc, o)).length > 0 ||
+              paramsIn(o, 'query').some((p) => isIdLike(p.name, p.schema))),
+        );
+        const failures: string[] = [];
+        for (const o of withIdInputs) {
+          const bodyIds = idProperties(doc, jsonBodySchema(doc, o));
+          const queryIds = paramsIn(o, 'query').filter((p) => isIdLike(p.name, p.schema));
+          for (const kind of ID_KINDS) {
+            const [a, b] = pickPair();
+            const foreign = random.pick(b.ids[kind]);
+            a.sent.add(foreign);
+            const before = await snapshot(b.tenant.id);
+            for (const caller of someCallers(a)) {
+              const unknownId = randomUUID();
+              const request = (id: string) => ({
+                url: withQuery(o.path, {
+                  ...requiredQuery(o),
+                  ...Object.fromEntries(queryIds.map((p) => [p.name, id])),
+                }),
+                body: bodyOf(o, (name) => (bodyIds.includes(name) ? id : undefined)),
+              });
+              const u = request(unknownId);
+              const f = request(foreign);
+              const unknown = await call(o, u.url, caller, u.body);
+              const answer = await call(o, f.url, caller, f.body);
+              const idNames = [...bodyIds, ...queryIds.map((p) => p.name)];
+              const where = `${o.label} as ${a.name}'s ${caller.name} with ${b.name}'s ${kind} ${foreign} in ${idNames.join(', ')}`;
+              const invalid = fieldErrors(unknown.body).filter((field) => !idNames.includes(field));
+              if (answer.status >= 500) failures.push(`${where}: ${answer.status} ${answer.body}`);
+              else if (unknown.status === 400 && invalid.length)
+                failures.push(`${where}: the walk built an invalid request (${invalid.join(', ')}): ${unknown.body}`);
+              else if (answer.status !== unknown.status || answer.code !== unknown.code)
+                failures.push(
+                  `${where}: answered ${answer.status} ${answer.code} where an unknown id answers ${unknown.status} ${unknown.code}: ${answer.body}`,
+                );
+              const leaks = leaked(a, answer.body);
+              if (leaks.length) failures.push(`${where}: the answer carries other tenants' ids ${leaks.join(', ')}`);
+            }
+            const changed = await changedSince(b.tenant.id, before);
+            if (changed.length)
+              failures.push(`${o.label} with ${b.name}'s ${kind}: B's rows changed in ${changed.join(', ')}`);
           }
-          if ((await snapshot(b.tenant.id)) !== before)
-            failures.push(`${o.label} with ${b.name}'s ${kind}: B's rows changed`);
         }
-      }
-      expect({ seed, failures }).toEqual({ seed, failures: [] });
-    });
+        expect({ seed, failures }).toEqual({ seed, failures: [] });
+      },
+      WALK_TIMEOUT_MS,
+    );
 
     // Asking for a tenant is not reading one of its resources: a user naming a tenant they do not
     // belong to is told it is unavailable (403 TENANT_UNAVAILABLE), exactly as for a tenant id that

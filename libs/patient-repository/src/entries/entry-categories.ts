@@ -46,6 +46,32 @@ export interface EntryCategoryDefinition {
   toContent(body: object): EntryContentByCategory[EntryCategory];
 }
 
+/**
+ * A valid body per category, shown in the API documentation (and used by the schema-driven tests:
+ * a vital sign is valid only as a whole, its value or pressures depending on its type).
+ */
+export const ENTRY_EXAMPLES: Record<EntryCategory, object> = {
+  DIAGNOSES: {
+    icd10Code: 'E11.9',
+    description: 'Type 2 diabetes mellitus without complications',
+    status: 'ACTIVE',
+    onsetDate: '2016-03-01',
+  },
+  MEDICATIONS: {
+    name: 'Metformin 500 mg tablet',
+    rxnormCode: '861007',
+    dose: '500 mg',
+    route: 'ORAL',
+    frequency: 'twice daily',
+    status: 'ACTIVE',
+  },
+  ALLERGIES: { substance: 'penicillin', reaction: 'hives', severity: 'SEVERE', status: 'ACTIVE' },
+  VITAL_SIGNS: { type: 'BLOOD_PRESSURE', systolic: 128, diastolic: 82, measuredAt: '2026-11-27T08:30:00Z' },
+  PROCEDURES: { cptCode: '45378', description: 'Diagnostic colonoscopy', performedDate: '2021-11-04' },
+  IMMUNIZATIONS: { cvxCode: '115', vaccine: 'Tdap', date: '2019-06-18', doseNumber: 1 },
+  FAMILY_HISTORY: { relation: 'MTH', condition: 'Type 2 diabetes mellitus', icd10Code: 'E11.9', ageAtOnset: 52 },
+};
+
 /** The body of a PUT: the full new content, and optionally the version it replaces. */
 export interface VersionedBody {
   expectedVersion?: number | null;
@@ -122,7 +148,15 @@ function define(
 
 export const ENTRY_CATEGORY_DEFINITIONS: EntryCategoryDefinition[] = [
   define('DIAGNOSES', 'diagnoses', 'Diagnosis', 'Diagnoses', 'diagnosis', CreateDiagnosisDto, DiagnosisContentResponse),
-  define('MEDICATIONS', 'medications', 'Medication', 'Medications', 'medication', CreateMedicationDto, MedicationContentResponse),
+  define(
+    'MEDICATIONS',
+    'medications',
+    'Medication',
+    'Medications',
+    'medication',
+    CreateMedicationDto,
+    MedicationContentResponse,
+  ),
   define('ALLERGIES', 'allergies', 'Allergy', 'Allergies', 'allergy', CreateAllergyDto, AllergyContentResponse),
   define(
     'VITAL_SIGNS',
@@ -134,7 +168,15 @@ export const ENTRY_CATEGORY_DEFINITIONS: EntryCategoryDefinition[] = [
     VitalSignContentResponse,
     vitalSignContent,
   ),
-  define('PROCEDURES', 'procedures', 'Procedure', 'Procedures', 'procedure', CreateProcedureDto, ProcedureContentResponse),
+  define(
+    'PROCEDURES',
+    'procedures',
+    'Procedure',
+    'Procedures',
+    'procedure',
+    CreateProcedureDto,
+    ProcedureContentResponse,
+  ),
   define(
     'IMMUNIZATIONS',
     'immunizations',

@@ -1,6 +1,27 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res, type Type } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+  type Type,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   ApiPageResponse,
   ApiProblems,
@@ -13,7 +34,7 @@ import {
   type Principal,
 } from '@itinera/platform';
 import { accessActorOf } from '../access/record-access.types';
-import type { EntryCategoryDefinition, VersionedBody } from './entry-categories';
+import { ENTRY_EXAMPLES, type EntryCategoryDefinition, type VersionedBody } from './entry-categories';
 import { expectedVersionOf } from './entry.errors';
 import { PatientEntriesService, type EntryVersionView, type EntryView } from './patient-entries.service';
 
@@ -42,6 +63,7 @@ const setEtag = (reply: FastifyReply, version: number) => reply.header('etag', `
  */
 export function entryControllerFor(definition: EntryCategoryDefinition): Type<unknown> {
   const { noun, segment } = definition;
+  const examples = { [noun]: { value: ENTRY_EXAMPLES[definition.category] } };
 
   @ApiTags('patient-entries')
   @Controller(`patient-repositories/:id/${segment}`)
@@ -54,6 +76,7 @@ export function entryControllerFor(definition: EntryCategoryDefinition): Type<un
       summary: `Record a ${noun} (the record's patient)`,
       description: 'Stored encrypted, as version 1; the answer carries `ETag: "1"`.',
     })
+    @ApiBody({ type: definition.createDto, examples })
     @ApiCreatedResponse({ type: definition.entryResponse })
     @ApiProblems(WRITE_PROBLEMS)
     async create(
@@ -101,6 +124,7 @@ export function entryControllerFor(definition: EntryCategoryDefinition): Type<un
         'Writes a new version; earlier ones stay in the history. Conditional on `If-Match` or `expectedVersion` when given.',
     })
     @IF_MATCH
+    @ApiBody({ type: definition.updateDto, examples })
     @ApiOkResponse({ type: definition.entryResponse })
     @ApiProblems({ ...WRITE_PROBLEMS, 409: 'VERSION_CONFLICT: the entry is no longer at the version given' })
     async update(
@@ -132,7 +156,13 @@ export function entryControllerFor(definition: EntryCategoryDefinition): Type<un
       @Param('entryId', uuidParam('entryId')) entryId: string,
       @Headers('if-match') ifMatch?: string,
     ): Promise<void> {
-      await this.entries.remove(accessActorOf(principal), id, definition, entryId, expectedVersionOf(ifMatch, undefined));
+      await this.entries.remove(
+        accessActorOf(principal),
+        id,
+        definition,
+        entryId,
+        expectedVersionOf(ifMatch, undefined),
+      );
     }
 
     @Get(':entryId/history')

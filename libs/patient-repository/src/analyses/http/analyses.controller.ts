@@ -18,7 +18,7 @@ import { AnalysisDetailResponse, AnalysisResponse } from '../dto/analysis.respon
 /** Health data: the record's patient, and specialists under a live consent grant. */
 const READER_ROLES = ['PATIENT', 'SPECIALIST'] as const;
 
-@ApiTags('patient analyses')
+@ApiTags('analyses')
 @Controller('patient-repositories/:id/analyses')
 export class AnalysesController {
   constructor(

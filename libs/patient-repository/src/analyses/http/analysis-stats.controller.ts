@@ -5,7 +5,7 @@ import { AnalysisQueriesService } from '../analysis-queries.service';
 import { AnalysisStatsQuery } from '../dto/analysis-stats.query';
 import { AnalysisStatsResponse } from '../dto/analysis-stats.response';
 
-@ApiTags('patient analyses')
+@ApiTags('analyses')
 @Controller('analyses')
 export class AnalysisStatsController {
   constructor(private readonly queries: AnalysisQueriesService) {}

@@ -176,7 +176,7 @@ export class CreateAllergyDto {
 
 export class CreateVitalSignDto {
   /** The observation; its LOINC code and UCUM unit are set by the server (see the vital-signs catalogue). */
-  @ApiProperty({ enum: VITAL_SIGN_TYPES })
+  @ApiProperty({ enum: VITAL_SIGN_TYPES, example: 'HEART_RATE' })
   @IsIn(VITAL_SIGN_TYPES)
   type!: VitalSignType;
 
