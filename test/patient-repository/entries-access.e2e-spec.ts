@@ -13,7 +13,15 @@ import {
 
 const accessLog = (repositoryId: string) =>
   asOwner((c) =>
-    c.query<{ actor_id: string; action: string; categories: string; outcome: string; reason: string | null; grant_id: string | null; resource_id: string | null }>(
+    c.query<{
+      actor_id: string;
+      action: string;
+      categories: string;
+      outcome: string;
+      reason: string | null;
+      grant_id: string | null;
+      resource_id: string | null;
+    }>(
       `SELECT actor_id, action, categories::text, outcome, reason, grant_id, resource_id
          FROM phi_access_log WHERE repository_id = $1 ORDER BY occurred_at, id`,
       [repositoryId],
@@ -37,18 +45,27 @@ describe('clinical entries: who may read and write them, and concurrent changes'
   });
   afterAll(() => app.close());
 
-  it("answers another patient 404, reading or writing, and logs the refused read", async () => {
+  it('answers another patient 404, reading or writing, and logs the refused read', async () => {
     const other = await addMember(app, world.tenant, 'PATIENT');
     await activeRepository(app, world.tenant, other.userId);
     expect((await call(app, 'GET', `${base}/diagnoses`, other.accessToken)).status).toBe(404);
     expect((await call(app, 'GET', `${base}/diagnoses/${diagnosisId}`, other.accessToken)).status).toBe(404);
-    expect((await call(app, 'POST', `${base}/diagnoses`, other.accessToken, SAMPLES.diagnoses.create)).status).toBe(404);
-    expect((await call(app, 'PUT', `${base}/diagnoses/${diagnosisId}`, other.accessToken, SAMPLES.diagnoses.update)).status).toBe(404);
+    expect((await call(app, 'POST', `${base}/diagnoses`, other.accessToken, SAMPLES.diagnoses.create)).status).toBe(
+      404,
+    );
+    expect(
+      (await call(app, 'PUT', `${base}/diagnoses/${diagnosisId}`, other.accessToken, SAMPLES.diagnoses.update)).status,
+    ).toBe(404);
     expect((await call(app, 'DELETE', `${base}/diagnoses/${diagnosisId}`, other.accessToken)).status).toBe(404);
     const log = await accessLog(world.repositoryId);
     expect(log.filter((r) => r.actor_id === other.userId)).toEqual([
       expect.objectContaining({ action: 'LIST', outcome: 'DENIED', reason: 'NOT_THE_PATIENT' }),
-      expect.objectContaining({ action: 'READ', outcome: 'DENIED', reason: 'NOT_THE_PATIENT', resource_id: diagnosisId }),
+      expect.objectContaining({
+        action: 'READ',
+        outcome: 'DENIED',
+        reason: 'NOT_THE_PATIENT',
+        resource_id: diagnosisId,
+      }),
     ]);
   });
 
@@ -79,7 +96,9 @@ describe('clinical entries: who may read and write them, and concurrent changes'
     expect((await call(app, 'GET', `${base}/medications/${medicationId}`, token)).status).toBe(403);
 
     expect((await call(app, 'POST', `${base}/diagnoses`, token, SAMPLES.diagnoses.create)).status).toBe(403);
-    expect((await call(app, 'PUT', `${base}/diagnoses/${diagnosisId}`, token, SAMPLES.diagnoses.update)).status).toBe(403);
+    expect((await call(app, 'PUT', `${base}/diagnoses/${diagnosisId}`, token, SAMPLES.diagnoses.update)).status).toBe(
+      403,
+    );
     expect((await call(app, 'DELETE', `${base}/diagnoses/${diagnosisId}`, token)).status).toBe(403);
 
     const log = (await accessLog(world.repositoryId)).filter((r) => r.actor_id === specialist.userId);
@@ -89,7 +108,12 @@ describe('clinical entries: who may read and write them, and concurrent changes'
       expect.objectContaining({ action: 'READ', outcome: 'ALLOWED', resource_id: diagnosisId }),
       expect.objectContaining({ action: 'HISTORY', outcome: 'ALLOWED', resource_id: diagnosisId }),
       expect.objectContaining({ action: 'LIST', outcome: 'DENIED', reason: 'SCOPE_NOT_GRANTED' }),
-      expect.objectContaining({ action: 'READ', outcome: 'DENIED', reason: 'SCOPE_NOT_GRANTED', resource_id: medicationId }),
+      expect.objectContaining({
+        action: 'READ',
+        outcome: 'DENIED',
+        reason: 'SCOPE_NOT_GRANTED',
+        resource_id: medicationId,
+      }),
     ]);
   });
 
@@ -121,7 +145,9 @@ describe('clinical entries: who may read and write them, and concurrent changes'
     const url = `${base}/vital-signs/${created.body.id}`;
     const values = Array.from({ length: 12 }, (_, i) => 61 + i);
     const results = await Promise.all(
-      values.map((value) => call(app, 'PUT', url, token, { type: 'HEART_RATE', value, measuredAt: '2026-11-20T08:00:00Z' })),
+      values.map((value) =>
+        call(app, 'PUT', url, token, { type: 'HEART_RATE', value, measuredAt: '2026-11-20T08:00:00Z' }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(values.map(() => 200));
     const versions = results.map((r) => r.body.version).sort((a, b) => a - b);

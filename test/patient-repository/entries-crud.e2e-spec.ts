@@ -56,7 +56,10 @@ describe('clinical entries: create, list, read, update, delete and history for e
       const stale = await call(app, 'PUT', `${base}/${segment}/${entryId}`, token, create, { 'if-match': '"1"' });
       expect(stale.status).toBe(409);
       expect(stale.body).toMatchObject({ code: 'VERSION_CONFLICT', currentVersion: 2 });
-      const staleBody = await call(app, 'PUT', `${base}/${segment}/${entryId}`, token, { ...create, expectedVersion: 1 });
+      const staleBody = await call(app, 'PUT', `${base}/${segment}/${entryId}`, token, {
+        ...create,
+        expectedVersion: 1,
+      });
       expect(staleBody.status).toBe(409);
     });
 
@@ -72,7 +75,12 @@ describe('clinical entries: create, list, read, update, delete and history for e
       const res = await call(app, 'GET', `${base}/${segment}/${entryId}/history`, token);
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual([
-        expect.objectContaining({ version: 1, change: 'CREATED', changedBy: world.patient.userId, content: expect.objectContaining(create) }),
+        expect.objectContaining({
+          version: 1,
+          change: 'CREATED',
+          changedBy: world.patient.userId,
+          content: expect.objectContaining(create),
+        }),
         expect.objectContaining({ version: 2, change: 'UPDATED', content: expect.objectContaining(update) }),
         expect.objectContaining({ version: 3, change: 'DELETED', content: expect.objectContaining(update) }),
       ]);
@@ -84,7 +92,9 @@ describe('clinical entries: create, list, read, update, delete and history for e
         c.query('SELECT data, key_id, version, deleted_at FROM patient_entries WHERE id = $1', [entryId]),
       );
       const { rows: versions } = await asOwner((c) =>
-        c.query('SELECT data, version, change FROM patient_entry_versions WHERE entry_id = $1 ORDER BY version', [entryId]),
+        c.query('SELECT data, version, change FROM patient_entry_versions WHERE entry_id = $1 ORDER BY version', [
+          entryId,
+        ]),
       );
       expect(entries[0]).toMatchObject({ version: 3, deleted_at: expect.any(Date) });
       expect(versions.map((v) => [v.version, v.change])).toEqual([
@@ -98,10 +108,17 @@ describe('clinical entries: create, list, read, update, delete and history for e
       }
       expect(entries[0].data).toMatch(/^k1\./);
       const { rows: audits } = await asOwner((c) =>
-        c.query("SELECT action, before, after FROM audit_log WHERE resource_id = $1 ORDER BY seq", [entryId]),
+        c.query('SELECT action, before, after FROM audit_log WHERE resource_id = $1 ORDER BY seq', [entryId]),
       );
-      expect(audits.map((a) => a.action)).toEqual(['patient-entry.created', 'patient-entry.updated', 'patient-entry.deleted']);
-      expect(audits[1]).toMatchObject({ before: { version: 1 }, after: { category, version: 2, repositoryId: world.repositoryId } });
+      expect(audits.map((a) => a.action)).toEqual([
+        'patient-entry.created',
+        'patient-entry.updated',
+        'patient-entry.deleted',
+      ]);
+      expect(audits[1]).toMatchObject({
+        before: { version: 1 },
+        after: { category, version: 2, repositoryId: world.repositoryId },
+      });
       const audited = JSON.stringify(audits);
       for (const value of Object.values({ ...create, ...update })) {
         if (typeof value === 'string' && value.length > 3) expect(audited).not.toContain(value);
@@ -112,7 +129,11 @@ describe('clinical entries: create, list, read, update, delete and history for e
   it('pages a list newest first with a cursor', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await call(app, 'POST', `${base}/allergies`, token, { substance: `substance ${i}`, severity: 'MILD', status: 'ACTIVE' });
+      const res = await call(app, 'POST', `${base}/allergies`, token, {
+        substance: `substance ${i}`,
+        severity: 'MILD',
+        status: 'ACTIVE',
+      });
       ids.push(res.body.id);
     }
     const first = await call(app, 'GET', `${base}/allergies?limit=2`, token);
@@ -131,9 +152,16 @@ describe('clinical entries: create, list, read, update, delete and history for e
     const badId = await call(app, 'GET', `${base}/diagnoses/not-a-uuid`, token);
     expect(badId.status).toBe(400);
     expect(badId.body.errors).toEqual([{ field: 'entryId', message: 'must be a UUID' }]);
-    const badIfMatch = await call(app, 'PUT', `${base}/diagnoses/${diagnosis.body.id}`, token, SAMPLES.diagnoses.update, {
-      'if-match': 'yesterday',
-    });
+    const badIfMatch = await call(
+      app,
+      'PUT',
+      `${base}/diagnoses/${diagnosis.body.id}`,
+      token,
+      SAMPLES.diagnoses.update,
+      {
+        'if-match': 'yesterday',
+      },
+    );
     expect(badIfMatch.status).toBe(400);
     expect(badIfMatch.body.errors[0].field).toBe('If-Match');
     const weak = await call(app, 'PUT', `${base}/diagnoses/${diagnosis.body.id}`, token, SAMPLES.diagnoses.update, {
@@ -165,12 +193,24 @@ describe('clinical entries: create, list, read, update, delete and history for e
       ['vital-signs', { type: 'HEART_RATE', value: 350, measuredAt: '2026-11-20T08:30:00Z' }, 'value'],
       ['vital-signs', { type: 'BODY_TEMPERATURE', value: 98.6, measuredAt: '2026-11-20T08:30:00Z' }, 'value'],
       ['vital-signs', { type: 'OXYGEN_SATURATION', value: 101, measuredAt: '2026-11-20T08:30:00Z' }, 'value'],
-      ['vital-signs', { type: 'BLOOD_PRESSURE', systolic: 80, diastolic: 90, measuredAt: '2026-11-20T08:30:00Z' }, 'diastolic'],
-      ['vital-signs', { type: 'BLOOD_PRESSURE', value: 120, systolic: 120, diastolic: 80, measuredAt: '2026-11-20T08:30:00Z' }, 'value'],
+      [
+        'vital-signs',
+        { type: 'BLOOD_PRESSURE', systolic: 80, diastolic: 90, measuredAt: '2026-11-20T08:30:00Z' },
+        'diastolic',
+      ],
+      [
+        'vital-signs',
+        { type: 'BLOOD_PRESSURE', value: 120, systolic: 120, diastolic: 80, measuredAt: '2026-11-20T08:30:00Z' },
+        'value',
+      ],
       ['vital-signs', { type: 'HEART_RATE', measuredAt: '2026-11-20T08:30:00Z' }, 'value'],
       ['vital-signs', { type: 'HEART_RATE', value: 70, measuredAt: '2099-01-01T00:00:00Z' }, 'measuredAt'],
       ['vital-signs', { type: 'PULSE', value: 70, measuredAt: '2026-11-20T08:30:00Z' }, 'type'],
-      ['vital-signs', { type: 'HEART_RATE', value: 70, measuredAt: '2026-11-20T08:30:00Z', loincCode: '0000-0' }, 'loincCode'],
+      [
+        'vital-signs',
+        { type: 'HEART_RATE', value: 70, measuredAt: '2026-11-20T08:30:00Z', loincCode: '0000-0' },
+        'loincCode',
+      ],
       ['diagnoses', { ...SAMPLES.diagnoses.create, onsetDate: '2099-01-01' }, 'onsetDate'],
       ['diagnoses', { ...SAMPLES.diagnoses.create, onsetDate: '2023-02-29' }, 'onsetDate'],
       ['medications', { ...SAMPLES.medications.create, endDate: '2019-04-30' }, 'endDate'],
@@ -184,7 +224,11 @@ describe('clinical entries: create, list, read, update, delete and history for e
       expect([segment, field, res.status]).toEqual([segment, field, 400]);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     }
-    const vital = await call(app, 'POST', `${base}/vital-signs`, token, { type: 'HEART_RATE', value: 350, measuredAt: '2026-11-20T08:30:00Z' });
+    const vital = await call(app, 'POST', `${base}/vital-signs`, token, {
+      type: 'HEART_RATE',
+      value: 350,
+      measuredAt: '2026-11-20T08:30:00Z',
+    });
     expect(vital.body.errors[0].message).toBe('must be between 20 and 300 /min for HEART_RATE');
   });
 
@@ -200,7 +244,11 @@ describe('clinical entries: create, list, read, update, delete and history for e
       ['HEAD_CIRCUMFERENCE', 56, '9843-4', 'cm'],
     ];
     for (const [type, value, loincCode, unit] of expected) {
-      const res = await call(app, 'POST', `${base}/vital-signs`, token, { type, value, measuredAt: '2026-11-20T09:30:00+01:00' });
+      const res = await call(app, 'POST', `${base}/vital-signs`, token, {
+        type,
+        value,
+        measuredAt: '2026-11-20T09:30:00+01:00',
+      });
       expect([type, res.status, res.body.content]).toEqual([
         type,
         201,

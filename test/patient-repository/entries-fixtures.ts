@@ -107,15 +107,43 @@ export async function grantConsent(
 export const SAMPLES: Record<string, { create: Record<string, unknown>; update: Record<string, unknown> }> = {
   diagnoses: {
     create: { icd10Code: 'E11.9', description: 'Type 2 diabetes mellitus', status: 'ACTIVE', onsetDate: '2019-04-02' },
-    update: { icd10Code: 'E11.65', description: 'Type 2 diabetes with hyperglycemia', status: 'ACTIVE', onsetDate: '2019-04-02' },
+    update: {
+      icd10Code: 'E11.65',
+      description: 'Type 2 diabetes with hyperglycemia',
+      status: 'ACTIVE',
+      onsetDate: '2019-04-02',
+    },
   },
   medications: {
-    create: { name: 'metformin 500 mg tablet', rxnormCode: '860975', dose: '500 mg', route: 'ORAL', frequency: 'twice daily', startDate: '2019-05-01', status: 'ACTIVE' },
-    update: { name: 'metformin 500 mg tablet', rxnormCode: '860975', dose: '1000 mg', route: 'ORAL', frequency: 'twice daily', startDate: '2019-05-01', endDate: '2024-01-31', status: 'COMPLETED' },
+    create: {
+      name: 'metformin 500 mg tablet',
+      rxnormCode: '860975',
+      dose: '500 mg',
+      route: 'ORAL',
+      frequency: 'twice daily',
+      startDate: '2019-05-01',
+      status: 'ACTIVE',
+    },
+    update: {
+      name: 'metformin 500 mg tablet',
+      rxnormCode: '860975',
+      dose: '1000 mg',
+      route: 'ORAL',
+      frequency: 'twice daily',
+      startDate: '2019-05-01',
+      endDate: '2024-01-31',
+      status: 'COMPLETED',
+    },
   },
   allergies: {
     create: { substance: 'penicillin', reaction: 'hives', severity: 'MODERATE', status: 'ACTIVE' },
-    update: { substance: 'penicillin', reaction: 'anaphylaxis', severity: 'SEVERE', status: 'ACTIVE', onsetDate: '2001-07-15' },
+    update: {
+      substance: 'penicillin',
+      reaction: 'anaphylaxis',
+      severity: 'SEVERE',
+      status: 'ACTIVE',
+      onsetDate: '2001-07-15',
+    },
   },
   'vital-signs': {
     create: { type: 'BLOOD_PRESSURE', systolic: 128, diastolic: 84, measuredAt: '2026-11-20T08:30:00.000Z' },

@@ -41,45 +41,48 @@ describe('clinical entries: malformed input never causes a server error', () => 
   });
   afterAll(() => app.close());
 
-  it.each(Object.keys(SAMPLES))('%s: every field set to junk answers 400 VALIDATION_FAILED (or is valid)', async (segment) => {
-    const token = world.patient.accessToken;
-    const { create } = SAMPLES[segment];
-    for (const field of [...Object.keys(create), 'type', 'value', 'systolic', 'expectedVersion']) {
-      for (const junk of JUNK) {
-        const body = { ...create, [field]: junk };
-        for (const [method, url] of [
-          ['POST', `${base}/${segment}`],
-          ['PUT', `${base}/${segment}/${entryIds[segment]}`],
-        ] as const) {
-          const res = await call(app, method, url, token, body);
-          // Some junk is valid for some fields (e.g. a long-enough string); all else must be a 400.
-          expect([segment, method, field, JSON.stringify(junk).slice(0, 40), res.status < 500]).toEqual([
-            segment,
-            method,
-            field,
-            JSON.stringify(junk).slice(0, 40),
-            true,
-          ]);
-          if (res.status === 400) {
-            expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-            expect(res.body.code).toBe('VALIDATION_FAILED');
-          } else {
-            expect([200, 201]).toContain(res.status);
+  it.each(Object.keys(SAMPLES))(
+    '%s: every field set to junk answers 400 VALIDATION_FAILED (or is valid)',
+    async (segment) => {
+      const token = world.patient.accessToken;
+      const { create } = SAMPLES[segment];
+      for (const field of [...Object.keys(create), 'type', 'value', 'systolic', 'expectedVersion']) {
+        for (const junk of JUNK) {
+          const body = { ...create, [field]: junk };
+          for (const [method, url] of [
+            ['POST', `${base}/${segment}`],
+            ['PUT', `${base}/${segment}/${entryIds[segment]}`],
+          ] as const) {
+            const res = await call(app, method, url, token, body);
+            // Some junk is valid for some fields (e.g. a long-enough string); all else must be a 400.
+            expect([segment, method, field, JSON.stringify(junk).slice(0, 40), res.status < 500]).toEqual([
+              segment,
+              method,
+              field,
+              JSON.stringify(junk).slice(0, 40),
+              true,
+            ]);
+            if (res.status === 400) {
+              expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+              expect(res.body.code).toBe('VALIDATION_FAILED');
+            } else {
+              expect([200, 201]).toContain(res.status);
+            }
           }
         }
       }
-    }
-    // Not-a-JSON-object bodies.
-    for (const junk of [null, 42, 'text', [create]]) {
-      const res = await app.inject({
-        method: 'POST',
-        url: `${base}/${segment}`,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        payload: JSON.stringify(junk),
-      });
-      expect([JSON.stringify(junk), res.statusCode]).toEqual([JSON.stringify(junk), 400]);
-    }
-  });
+      // Not-a-JSON-object bodies.
+      for (const junk of [null, 42, 'text', [create]]) {
+        const res = await app.inject({
+          method: 'POST',
+          url: `${base}/${segment}`,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(junk),
+        });
+        expect([JSON.stringify(junk), res.statusCode]).toEqual([JSON.stringify(junk), 400]);
+      }
+    },
+  );
 
   it('refuses malformed If-Match headers, cursors and limits with 400', async () => {
     const token = world.patient.accessToken;
@@ -88,7 +91,14 @@ describe('clinical entries: malformed input never causes a server error', () => 
       const res = await call(app, 'PUT', url, token, SAMPLES.diagnoses.update, { 'if-match': ifMatch });
       expect([ifMatch, res.status]).toEqual([ifMatch, 400]);
     }
-    const conflicting = await call(app, 'PUT', url, token, { ...SAMPLES.diagnoses.update, expectedVersion: 2 }, { 'if-match': '"1"' });
+    const conflicting = await call(
+      app,
+      'PUT',
+      url,
+      token,
+      { ...SAMPLES.diagnoses.update, expectedVersion: 2 },
+      { 'if-match': '"1"' },
+    );
     expect(conflicting.status).toBe(400);
     expect(conflicting.body.errors[0].field).toBe('expectedVersion');
 
@@ -117,7 +127,9 @@ describe('clinical entries: malformed input never causes a server error', () => 
     const token = world.patient.accessToken;
     const nowhere = '00000000-0000-4000-8000-000000000000';
     expect((await call(app, 'GET', `/patient-repositories/${nowhere}/diagnoses`, token)).status).toBe(404);
-    expect((await call(app, 'POST', `/patient-repositories/${nowhere}/diagnoses`, token, SAMPLES.diagnoses.create)).status).toBe(404);
+    expect(
+      (await call(app, 'POST', `/patient-repositories/${nowhere}/diagnoses`, token, SAMPLES.diagnoses.create)).status,
+    ).toBe(404);
     expect((await call(app, 'GET', `/patient-repositories/${nowhere}/export`, token)).status).toBe(404);
     expect((await call(app, 'GET', `${base}/diagnoses/${nowhere}`, token)).status).toBe(404);
     expect((await call(app, 'GET', `${base}/diagnoses/${nowhere}/history`, token)).status).toBe(404);

@@ -27,9 +27,9 @@ describe('OpenAPI of the entry routes: one typed set of schemas and operation id
     const collection = document.paths[`/patient-repositories/{id}/${segment}`] as any;
     const item = document.paths[`/patient-repositories/{id}/${segment}/{entryId}`] as any;
     const history = document.paths[`/patient-repositories/{id}/${segment}/{entryId}/history`] as any;
-    expect([collection.post, collection.get, item.get, item.put, item.delete, history.get].map((o) => o.operationId)).toEqual(
-      ['create', 'list', 'get', 'update', 'remove', 'history'].map((m) => `${operation}_${m}`),
-    );
+    expect(
+      [collection.post, collection.get, item.get, item.put, item.delete, history.get].map((o) => o.operationId),
+    ).toEqual(['create', 'list', 'get', 'update', 'remove', 'history'].map((m) => `${operation}_${m}`));
     expect(collection.post.requestBody.content['application/json'].schema).toEqual(ref(`Create${schema}Dto`));
     expect(item.put.requestBody.content['application/json'].schema).toEqual(ref(`Update${schema}Dto`));
     expect(collection.post.responses['201'].content['application/json'].schema).toEqual(ref(`${schema}EntryResponse`));
@@ -40,7 +40,9 @@ describe('OpenAPI of the entry routes: one typed set of schemas and operation id
       ref(`${schema}EntryVersionResponse`),
     );
     expect(item.put.responses['409']).toBeDefined();
-    expect(item.put.parameters).toContainEqual(expect.objectContaining({ name: 'if-match', in: 'header', required: false }));
+    expect(item.put.parameters).toContainEqual(
+      expect.objectContaining({ name: 'if-match', in: 'header', required: false }),
+    );
     const schemas = document.components!.schemas as any;
     expect(schemas[`Update${schema}Dto`].properties.expectedVersion).toMatchObject({ type: 'integer', minimum: 1 });
     expect(schemas[`Create${schema}Dto`].properties.expectedVersion).toBeUndefined();

@@ -1,7 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { asOwner } from '../support/identity-fixtures';
 import { startApi } from '../support/test-apps';
-import { activeRepository, addMember, call, entriesWorld, grantConsent, PERSONAL_INFO, SAMPLES, type EntriesWorld } from './entries-fixtures';
+import {
+  activeRepository,
+  addMember,
+  call,
+  entriesWorld,
+  grantConsent,
+  PERSONAL_INFO,
+  SAMPLES,
+  type EntriesWorld,
+} from './entries-fixtures';
 
 type Resource = Record<string, any> & { resourceType: string; id: string };
 const resources = (bundle: { entry: { resource: Resource }[] }) => bundle.entry.map((e) => e.resource);
@@ -74,8 +83,13 @@ describe('FHIR R4 export of a record', () => {
     expect(condition).toMatchObject({
       id: ids.diagnoses,
       meta: { versionId: '1' },
-      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
-      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9' }], text: 'Type 2 diabetes mellitus' },
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
+      code: {
+        coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9' }],
+        text: 'Type 2 diabetes mellitus',
+      },
       subject,
       onsetDateTime: '2019-04-02',
     });
@@ -83,7 +97,9 @@ describe('FHIR R4 export of a record', () => {
     const [medication] = ofType(bundle, 'MedicationStatement');
     expect(medication).toMatchObject({
       status: 'active',
-      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '860975' }] },
+      medicationCodeableConcept: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '860975' }],
+      },
       subject,
       effectivePeriod: { start: '2019-05-01' },
       dosage: [{ text: '500 mg, twice daily', route: { text: 'oral' } }],
@@ -98,7 +114,9 @@ describe('FHIR R4 export of a record', () => {
     });
 
     const [bp, heartRate] = ofType(bundle, 'Observation');
-    const vitalSigns = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }];
+    const vitalSigns = [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] },
+    ];
     expect(bp).toMatchObject({
       meta: { profile: ['http://hl7.org/fhir/StructureDefinition/bp'] },
       status: 'final',
@@ -160,7 +178,7 @@ describe('FHIR R4 export of a record', () => {
     expect(resources(procedures.body).map((r) => r.id)).toEqual([ids.procedures]);
   });
 
-  it("gives a specialist what the grant covers, refuses a named category it does not, and logs each export", async () => {
+  it('gives a specialist what the grant covers, refuses a named category it does not, and logs each export', async () => {
     const specialist = await addMember(app, world.tenant, 'SPECIALIST');
     const token = specialist.accessToken;
     expect((await call(app, 'GET', `${base}/export`, token)).status).toBe(404);
@@ -189,14 +207,23 @@ describe('FHIR R4 export of a record', () => {
     );
     expect(rows).toEqual([
       expect.objectContaining({ action: 'EXPORT', outcome: 'DENIED', reason: 'NO_LIVE_GRANT' }),
-      expect.objectContaining({ action: 'EXPORT', outcome: 'ALLOWED', categories: '{DIAGNOSES,MEDICATIONS}', grant_id: grantId }),
+      expect.objectContaining({
+        action: 'EXPORT',
+        outcome: 'ALLOWED',
+        categories: '{DIAGNOSES,MEDICATIONS}',
+        grant_id: grantId,
+      }),
       expect.objectContaining({ action: 'EXPORT', outcome: 'DENIED', reason: 'SCOPE_NOT_GRANTED' }),
       expect.objectContaining({ action: 'EXPORT', outcome: 'DENIED', reason: 'SCOPE_NOT_GRANTED' }),
     ]);
     const audits = await asOwner((c) =>
-      c.query("SELECT action FROM audit_log WHERE resource_id = $1 AND action LIKE 'patient-record.%'", [world.repositoryId]),
+      c.query("SELECT action FROM audit_log WHERE resource_id = $1 AND action LIKE 'patient-record.%'", [
+        world.repositoryId,
+      ]),
     );
-    expect(audits.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['patient-record.export', 'patient-record.access-denied']));
+    expect(audits.rows.map((r) => r.action)).toEqual(
+      expect.arrayContaining(['patient-record.export', 'patient-record.access-denied']),
+    );
   });
 
   it('pages a large record as searchset bundles linked by next, each entry exactly once, stable under new entries', async () => {
@@ -232,7 +259,11 @@ describe('FHIR R4 export of a record', () => {
           ).body.id,
         );
       }
-      seen.push(...resources(res.body).filter((r) => r.resourceType !== 'Patient').map((r) => r.id));
+      seen.push(
+        ...resources(res.body)
+          .filter((r) => r.resourceType !== 'Patient')
+          .map((r) => r.id),
+      );
       next = res.body.link.find((l: { relation: string }) => l.relation === 'next')?.url;
     }
     expect(pages).toHaveLength(3);
@@ -256,7 +287,9 @@ describe('FHIR R4 export of a record', () => {
     expect(small.body.entry).toHaveLength(2);
     const nextUrl = small.body.link.find((l: { relation: string }) => l.relation === 'next').url;
     expect(nextUrl).toMatch(/categories=DIAGNOSES%2CVITAL_SIGNS&limit=2&cursor=/);
-    expect(resources((await call(app, 'GET', nextUrl, token)).body).map((r) => r.resourceType)).toEqual(['Observation']);
+    expect(resources((await call(app, 'GET', nextUrl, token)).body).map((r) => r.resourceType)).toEqual([
+      'Observation',
+    ]);
 
     for (const [query, field] of [
       [`limit=${PAGE_SIZE + 1}`, 'limit'],

@@ -27,7 +27,8 @@ export const scopeNotGranted = (categories: readonly string[]) =>
 
 export const identityNotVerified = () =>
   new AppError(PatientErrorCode.IdentityNotVerified, 403, 'Forbidden', {
-    detail: 'Pass an identity challenge for this repository first (POST /patient-repositories/{id}/identity-challenges).',
+    detail:
+      'Pass an identity challenge for this repository first (POST /patient-repositories/{id}/identity-challenges).',
   });
 
 export const healthDataForbidden = () =>

@@ -9,9 +9,12 @@ import {
 } from './entry-validators';
 
 describe('code formats', () => {
-  it.each(['E11.9', 'I10', 'J45.909', 'S72.001A', 'Z00.00', 'A00', 'C7A.1', 'M1A.0110'])('accepts ICD-10-CM %s', (code) => {
-    expect(isIcd10CmCode(code)).toBe(true);
-  });
+  it.each(['E11.9', 'I10', 'J45.909', 'S72.001A', 'Z00.00', 'A00', 'C7A.1', 'M1A.0110'])(
+    'accepts ICD-10-CM %s',
+    (code) => {
+      expect(isIcd10CmCode(code)).toBe(true);
+    },
+  );
   it.each(['U07.1', 'e11.9', '11.9', 'E1', 'E11.', 'E11.12345', 'E11-9', 'EE1.9', '', ' E11.9', 42])(
     'refuses ICD-10-CM %p',
     (code) => {
@@ -20,13 +23,17 @@ describe('code formats', () => {
   );
 
   it.each(['1', '860975', '12345678'])('accepts RXCUI %s', (code) => expect(isRxNormCode(code)).toBe(true));
-  it.each(['', '123456789', '86097a', '-1', 860975])('refuses RXCUI %p', (code) => expect(isRxNormCode(code)).toBe(false));
+  it.each(['', '123456789', '86097a', '-1', 860975])('refuses RXCUI %p', (code) =>
+    expect(isRxNormCode(code)).toBe(false),
+  );
 
   it.each(['8', '20', '208'])('accepts CVX %s', (code) => expect(isCvxCode(code)).toBe(true));
   it.each(['', '2080', '20a', 208])('refuses CVX %p', (code) => expect(isCvxCode(code)).toBe(false));
 
   it.each(['99213', '45378', '0001F', '0042T'])('accepts CPT %s', (code) => expect(isCptCode(code)).toBe(true));
-  it.each(['9921', '992134', '0001X', 'F0001', '9921a', 99213])('refuses CPT %p', (code) => expect(isCptCode(code)).toBe(false));
+  it.each(['9921', '992134', '0001X', 'F0001', '9921a', 99213])('refuses CPT %p', (code) =>
+    expect(isCptCode(code)).toBe(false),
+  );
 });
 
 describe('dates and instants', () => {
@@ -38,10 +45,17 @@ describe('dates and instants', () => {
     expect(isCalendarDate('2099-12-31')).toBe(true);
   });
 
-  it.each(['2023-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '1899-12-31', '2026-1-5', '27/11/2026', '', 20261127])(
-    'refuses %p as a calendar date',
-    (value) => expect(isCalendarDate(value)).toBe(false),
-  );
+  it.each([
+    '2023-02-29',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-04-31',
+    '1899-12-31',
+    '2026-1-5',
+    '27/11/2026',
+    '',
+    20261127,
+  ])('refuses %p as a calendar date', (value) => expect(isCalendarDate(value)).toBe(false));
 
   it('refuses future dates where the event must have happened, allowing today anywhere on Earth', () => {
     expect(isPastCalendarDate('2026-11-27', now)).toBe(true);
@@ -72,7 +86,9 @@ describe('vital-sign readings', () => {
   it('wants a value for single-valued types and refuses systolic/diastolic for them', () => {
     expect(problem('value', { type: 'HEART_RATE', value: 72 })).toBeNull();
     expect(problem('value', { type: 'HEART_RATE' })).toBe('is required for HEART_RATE');
-    expect(problem('systolic', { type: 'HEART_RATE', value: 72, systolic: 120 })).toMatch(/only allowed for BLOOD_PRESSURE/);
+    expect(problem('systolic', { type: 'HEART_RATE', value: 72, systolic: 120 })).toMatch(
+      /only allowed for BLOOD_PRESSURE/,
+    );
   });
 
   it('wants systolic and diastolic for blood pressure and refuses a value', () => {
@@ -101,8 +117,12 @@ describe('vital-sign readings', () => {
   });
 
   it('holds blood-pressure components inside theirs', () => {
-    expect(problem('systolic', { type: 'BLOOD_PRESSURE', systolic: 39, diastolic: 30 })).toMatch(/between 40 and 300 mm\[Hg\]/);
-    expect(problem('diastolic', { type: 'BLOOD_PRESSURE', systolic: 120, diastolic: 19 })).toMatch(/between 20 and 200/);
+    expect(problem('systolic', { type: 'BLOOD_PRESSURE', systolic: 39, diastolic: 30 })).toMatch(
+      /between 40 and 300 mm\[Hg\]/,
+    );
+    expect(problem('diastolic', { type: 'BLOOD_PRESSURE', systolic: 120, diastolic: 19 })).toMatch(
+      /between 20 and 200/,
+    );
   });
 
   it('refuses non-numbers and leaves an unknown type to the type check', () => {

@@ -19,7 +19,9 @@ export function isCalendarDate(value: unknown): value is string {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const [y, m, d] = value.split('-').map(Number);
   const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && value >= EARLIEST_DATE;
+  return (
+    date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && value >= EARLIEST_DATE
+  );
 }
 
 export function isPastCalendarDate(value: unknown, now = new Date()): value is string {
@@ -28,7 +30,10 @@ export function isPastCalendarDate(value: unknown, now = new Date()): value is s
 
 /** An ISO 8601 date-time with seconds and an explicit offset (`Z` or `+02:00`), from 1900 on. */
 export function isInstant(value: unknown): value is string {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/.test(value)
+  ) {
     return false;
   }
   const time = Date.parse(value);

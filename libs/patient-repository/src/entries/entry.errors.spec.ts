@@ -13,11 +13,14 @@ describe('expectedVersionOf', () => {
     expect(expectedVersionOf('', undefined)).toBeUndefined();
   });
 
-  it.each(['"0"', '"-1"', '"abc"', '"99999999999"', '"1", "2"', 'W/'])('refuses %s with a 400 naming If-Match', (header) => {
-    expect(() => expectedVersionOf(header, undefined)).toThrow(
-      expect.objectContaining({ status: 400, errors: [expect.objectContaining({ field: 'If-Match' })] }),
-    );
-  });
+  it.each(['"0"', '"-1"', '"abc"', '"99999999999"', '"1", "2"', 'W/'])(
+    'refuses %s with a 400 naming If-Match',
+    (header) => {
+      expect(() => expectedVersionOf(header, undefined)).toThrow(
+        expect.objectContaining({ status: 400, errors: [expect.objectContaining({ field: 'If-Match' })] }),
+      );
+    },
+  );
 
   it('refuses a header and a body that disagree', () => {
     expect(() => expectedVersionOf('"2"', 3)).toThrow(

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntryChange } from '@prisma/client';
-import { decodeCursor, RequestContext, TimeIdCursor, toPage, type CursorValues, type Page, type PageQueryDto } from '@itinera/platform';
+import {
+  decodeCursor,
+  RequestContext,
+  TimeIdCursor,
+  toPage,
+  type CursorValues,
+  type Page,
+  type PageQueryDto,
+} from '@itinera/platform';
 import type { Tx } from '@itinera/prisma';
 import { AuditService } from '@itinera/audit';
 import { PatientRecordAccess } from '../access/patient-record-access.service';
@@ -69,7 +77,12 @@ export class PatientEntriesService {
     private readonly audit: AuditService,
   ) {}
 
-  create(actor: AccessActor, repositoryId: string, definition: EntryCategoryDefinition, body: object): Promise<EntryView> {
+  create(
+    actor: AccessActor,
+    repositoryId: string,
+    definition: EntryCategoryDefinition,
+    body: object,
+  ): Promise<EntryView> {
     const content = definition.toContent(body);
     return this.access.write(actor, repositoryId, async (tx) => {
       // The id is chosen here because the ciphertext is bound to it.
@@ -103,7 +116,12 @@ export class PatientEntriesService {
     const position = TimeIdCursor.decode(query.cursor);
     return this.access.read(actor, { repositoryId, action: 'LIST', categories: [definition.category] }, async (tx) => {
       const rows = await tx.patientEntry.findMany({
-        where: { repositoryId, category: definition.category, deletedAt: null, ...TimeIdCursor.after(position, 'desc') },
+        where: {
+          repositoryId,
+          category: definition.category,
+          deletedAt: null,
+          ...TimeIdCursor.after(position, 'desc'),
+        },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: query.limit + 1,
       });
@@ -111,7 +129,12 @@ export class PatientEntriesService {
     });
   }
 
-  async get(actor: AccessActor, repositoryId: string, definition: EntryCategoryDefinition, entryId: string): Promise<EntryView> {
+  async get(
+    actor: AccessActor,
+    repositoryId: string,
+    definition: EntryCategoryDefinition,
+    entryId: string,
+  ): Promise<EntryView> {
     const request = { repositoryId, action: 'READ' as const, categories: [definition.category], resourceId: entryId };
     // Not found is answered after the read commits, so the access log keeps the attempt.
     const view = await this.access.read(actor, request, async (tx) => {
@@ -164,7 +187,14 @@ export class PatientEntriesService {
       const now = new Date();
       await tx.patientEntry.update({
         where: { id: entryId },
-        data: { version, data: sealed.ciphertext, keyId: sealed.keyId, updatedBy: actor.id, updatedAt: now, deletedAt: now },
+        data: {
+          version,
+          data: sealed.ciphertext,
+          keyId: sealed.keyId,
+          updatedBy: actor.id,
+          updatedAt: now,
+          deletedAt: now,
+        },
       });
       await this.recordVersion(tx, entryId, version, 'DELETED', sealed, actor.id);
       await this.auditChange(tx, 'deleted', entryId, definition.category, repositoryId, version, current.version);
@@ -180,7 +210,12 @@ export class PatientEntriesService {
     query: PageQueryDto,
   ): Promise<Page<EntryVersionView>> {
     const after = query.cursor ? decodeCursor(query.cursor, isVersionCursor)[0] : 0;
-    const request = { repositoryId, action: 'HISTORY' as const, categories: [definition.category], resourceId: entryId };
+    const request = {
+      repositoryId,
+      action: 'HISTORY' as const,
+      categories: [definition.category],
+      resourceId: entryId,
+    };
     const page = await this.access.read(actor, request, async (tx) => {
       const entry = await tx.patientEntry.findFirst({
         where: { id: entryId, repositoryId, category: definition.category },

@@ -45,7 +45,13 @@ export const VITAL_SIGNS: Record<VitalSignType, VitalSignDefinition> = {
       diastolic: { loincCode: '8462-4', display: 'Diastolic blood pressure', range: { min: 20, max: 200 } },
     },
   },
-  HEART_RATE: { loincCode: '8867-4', display: 'Heart rate', unit: '/min', profile: 'heartrate', range: { min: 20, max: 300 } },
+  HEART_RATE: {
+    loincCode: '8867-4',
+    display: 'Heart rate',
+    unit: '/min',
+    profile: 'heartrate',
+    range: { min: 20, max: 300 },
+  },
   RESPIRATORY_RATE: {
     loincCode: '9279-1',
     display: 'Respiratory rate',
@@ -67,7 +73,13 @@ export const VITAL_SIGNS: Record<VitalSignType, VitalSignDefinition> = {
     profile: 'oxygensat',
     range: { min: 50, max: 100 },
   },
-  BODY_HEIGHT: { loincCode: '8302-2', display: 'Body height', unit: 'cm', profile: 'bodyheight', range: { min: 20, max: 272 } },
+  BODY_HEIGHT: {
+    loincCode: '8302-2',
+    display: 'Body height',
+    unit: 'cm',
+    profile: 'bodyheight',
+    range: { min: 20, max: 272 },
+  },
   BODY_WEIGHT: {
     loincCode: '29463-7',
     display: 'Body weight',
@@ -75,7 +87,13 @@ export const VITAL_SIGNS: Record<VitalSignType, VitalSignDefinition> = {
     profile: 'bodyweight',
     range: { min: 0.2, max: 650 },
   },
-  BMI: { loincCode: '39156-5', display: 'Body mass index (BMI) [Ratio]', unit: 'kg/m2', profile: 'bmi', range: { min: 5, max: 150 } },
+  BMI: {
+    loincCode: '39156-5',
+    display: 'Body mass index (BMI) [Ratio]',
+    unit: 'kg/m2',
+    profile: 'bmi',
+    range: { min: 5, max: 150 },
+  },
   HEAD_CIRCUMFERENCE: {
     loincCode: '9843-4',
     display: 'Head Occipital-frontal circumference',
@@ -86,4 +104,3 @@ export const VITAL_SIGNS: Record<VitalSignType, VitalSignDefinition> = {
 };
 
 export const VITAL_SIGN_TYPES = Object.keys(VITAL_SIGNS) as VitalSignType[];
-

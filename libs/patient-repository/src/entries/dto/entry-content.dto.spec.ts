@@ -40,7 +40,11 @@ describe('entry DTOs', () => {
     [CreateDiagnosisDto, { ...diagnosis, onsetDate: '2999-01-01' }, 'onsetDate'],
     [CreateDiagnosisDto, { ...diagnosis, status: 'CURED' }, 'status'],
     [CreateMedicationDto, { name: 'metformin', status: 'ACTIVE', rxnormCode: '123456789' }, 'rxnormCode'],
-    [CreateMedicationDto, { name: 'metformin', status: 'ACTIVE', startDate: '2024-05-01', endDate: '2024-04-01' }, 'endDate'],
+    [
+      CreateMedicationDto,
+      { name: 'metformin', status: 'ACTIVE', startDate: '2024-05-01', endDate: '2024-04-01' },
+      'endDate',
+    ],
     [CreateMedicationDto, { name: 'metformin', status: 'ACTIVE', route: 'BY_MAGIC' }, 'route'],
     [CreateAllergyDto, { substance: 'penicillin', severity: 'FATAL', status: 'ACTIVE' }, 'severity'],
     [CreateProcedureDto, { cptCode: '4537', description: 'Colonoscopy', performedDate: '2024-01-10' }, 'cptCode'],
@@ -53,11 +57,18 @@ describe('entry DTOs', () => {
     [CreateFamilyHistoryDto, { relation: 'MTH', condition: 'asthma', icd10Code: 'J45.9999x' }, 'icd10Code'],
     [CreateVitalSignDto, { type: 'HEART_RATE', value: 400, measuredAt: '2026-01-01T10:00:00Z' }, 'value'],
     [CreateVitalSignDto, { type: 'HEART_RATE', value: 70, measuredAt: '2999-01-01T10:00:00Z' }, 'measuredAt'],
-    [CreateVitalSignDto, { type: 'BLOOD_PRESSURE', systolic: 80, diastolic: 120, measuredAt: '2026-01-01T10:00:00Z' }, 'diastolic'],
+    [
+      CreateVitalSignDto,
+      { type: 'BLOOD_PRESSURE', systolic: 80, diastolic: 120, measuredAt: '2026-01-01T10:00:00Z' },
+      'diastolic',
+    ],
     [CreateVitalSignDto, { type: 'BLOOD_PRESSURE', value: 120, measuredAt: '2026-01-01T10:00:00Z' }, 'value'],
-  ] as [Type<object>, Record<string, unknown>, string][])('%p refuses a bad %j naming the field', async (dto, body, field) => {
-    expect(await fields(dto, body)).toContain(field);
-  });
+  ] as [Type<object>, Record<string, unknown>, string][])(
+    '%p refuses a bad %j naming the field',
+    async (dto, body, field) => {
+      expect(await fields(dto, body)).toContain(field);
+    },
+  );
 
   it('refuses fields it does not know, by name', async () => {
     expect(await fields(CreateDiagnosisDto, { ...diagnosis, loincCode: '1234-5' })).toEqual(['loincCode']);
@@ -82,7 +93,11 @@ describe('entry DTOs', () => {
 
   it('derives the LOINC code and UCUM unit of a vital sign, and stores the instant in UTC', async () => {
     const vitals = ENTRY_CATEGORY_DEFINITIONS.find((d) => d.category === 'VITAL_SIGNS')!;
-    const { value } = await check(vitals.createDto, { type: 'BODY_TEMPERATURE', value: 37.2, measuredAt: '2026-01-01T10:00:00+01:00' });
+    const { value } = await check(vitals.createDto, {
+      type: 'BODY_TEMPERATURE',
+      value: 37.2,
+      measuredAt: '2026-01-01T10:00:00+01:00',
+    });
     expect(vitals.toContent(value as object)).toEqual({
       type: 'BODY_TEMPERATURE',
       value: 37.2,

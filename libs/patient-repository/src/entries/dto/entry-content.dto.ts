@@ -49,7 +49,8 @@ import { VITAL_SIGN_TYPES } from '../vital-signs.catalog';
 
 const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 const code = () => Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value));
-const ICD10_MESSAGE = 'must be an ICD-10-CM code such as E11.9 (a letter, a digit, a digit or letter, then optionally . and 1-4 more)';
+const ICD10_MESSAGE =
+  'must be an ICD-10-CM code such as E11.9 (a letter, a digit, a digit or letter, then optionally . and 1-4 more)';
 
 export class CreateDiagnosisDto {
   /** ICD-10-CM code, e.g. `E11.9`. */

@@ -37,7 +37,9 @@ export class EntryResponseBase {
   /** The patient repository it belongs to. */
   @ApiProperty({ format: 'uuid' })
   repositoryId!: string;
-  @ApiProperty({ enum: ['DIAGNOSES', 'MEDICATIONS', 'ALLERGIES', 'VITAL_SIGNS', 'PROCEDURES', 'IMMUNIZATIONS', 'FAMILY_HISTORY'] })
+  @ApiProperty({
+    enum: ['DIAGNOSES', 'MEDICATIONS', 'ALLERGIES', 'VITAL_SIGNS', 'PROCEDURES', 'IMMUNIZATIONS', 'FAMILY_HISTORY'],
+  })
   category!: string;
   /** 1 at creation, +1 per update; send it back as `If-Match: "<version>"` to update only this version. */
   @ApiProperty({ type: 'integer', minimum: 1 })

@@ -61,9 +61,7 @@ export class FhirExportService {
         id: randomUUID(),
         type: paged ? 'searchset' : 'collection',
         timestamp: new Date().toISOString(),
-        ...(paged
-          ? { link: [link('self', query.cursor), ...(next ? [link('next', encodeCursor(next))] : [])] }
-          : {}),
+        ...(paged ? { link: [link('self', query.cursor), ...(next ? [link('next', encodeCursor(next))] : [])] } : {}),
         entry: [
           ...(patient ? [bundleEntry(patient, 'include')] : []),
           ...page.map((entry) => bundleEntry(entryResource(repositoryId, entry), 'match')),
@@ -73,7 +71,10 @@ export class FhirExportService {
   }
 
   private async patient(tx: Tx, repositoryId: string): Promise<FhirResource | undefined> {
-    const repository = await tx.patientRepository.findUnique({ where: { id: repositoryId }, select: { personalInfo: true } });
+    const repository = await tx.patientRepository.findUnique({
+      where: { id: repositoryId },
+      select: { personalInfo: true },
+    });
     if (!repository?.personalInfo) return undefined;
     const info = this.cipher.open<StoredPersonalInfo>(repository.personalInfo, personalInfoAad(repositoryId));
     return patientResource(repositoryId, info);

@@ -14,7 +14,10 @@ const entry = (category: DecryptedEntry['category'], content: object): Decrypted
 
 describe('FHIR R4 resources', () => {
   it('gives every resource its id, version and subject', () => {
-    const condition = entryResource(repositoryId, entry('DIAGNOSES', { icd10Code: 'I10', description: 'Hypertension', status: 'RESOLVED' }));
+    const condition = entryResource(
+      repositoryId,
+      entry('DIAGNOSES', { icd10Code: 'I10', description: 'Hypertension', status: 'RESOLVED' }),
+    );
     expect(condition).toMatchObject({
       resourceType: 'Condition',
       id: 'c0ffee00-0000-4000-8000-000000000001',
@@ -34,7 +37,10 @@ describe('FHIR R4 resources', () => {
   });
 
   it('maps a severe allergy without a recorded reaction to high criticality and no reaction', () => {
-    const allergy = entryResource(repositoryId, entry('ALLERGIES', { substance: 'peanut', severity: 'SEVERE', status: 'ACTIVE' }));
+    const allergy = entryResource(
+      repositoryId,
+      entry('ALLERGIES', { substance: 'peanut', severity: 'SEVERE', status: 'ACTIVE' }),
+    );
     expect(allergy).toMatchObject({ criticality: 'high', patient: { reference: `Patient/${repositoryId}` } });
     expect(allergy).not.toHaveProperty('reaction');
   });
@@ -42,7 +48,13 @@ describe('FHIR R4 resources', () => {
   it('keeps the vital-signs profile and the observation category on every Observation', () => {
     const spo2 = entryResource(
       repositoryId,
-      entry('VITAL_SIGNS', { type: 'OXYGEN_SATURATION', value: 97, loincCode: '2708-6', unit: '%', measuredAt: '2026-01-01T00:00:00.000Z' }),
+      entry('VITAL_SIGNS', {
+        type: 'OXYGEN_SATURATION',
+        value: 97,
+        loincCode: '2708-6',
+        unit: '%',
+        measuredAt: '2026-01-01T00:00:00.000Z',
+      }),
     );
     expect(spo2).toMatchObject({
       meta: { versionId: '3', profile: ['http://hl7.org/fhir/StructureDefinition/oxygensat'] },
@@ -53,7 +65,10 @@ describe('FHIR R4 resources', () => {
   });
 
   it('maps a procedure without CPT to a text-only code, and family history without age or code', () => {
-    expect(entryResource(repositoryId, entry('PROCEDURES', { description: 'Tonsillectomy', performedDate: '1990-01-01' })).code).toEqual({
+    expect(
+      entryResource(repositoryId, entry('PROCEDURES', { description: 'Tonsillectomy', performedDate: '1990-01-01' }))
+        .code,
+    ).toEqual({
       text: 'Tonsillectomy',
     });
     const history = entryResource(repositoryId, entry('FAMILY_HISTORY', { relation: 'FTH', condition: 'stroke' }));
@@ -70,6 +85,11 @@ describe('FHIR R4 resources', () => {
       identifiers: [{ system: 'urn:example', value: '1' }],
     });
     expect(patient).not.toHaveProperty('telecom');
-    expect(patient).toMatchObject({ id: repositoryId, gender: 'unknown', birthDate: '1970-01-01', address: [{ city: 'Town' }] });
+    expect(patient).toMatchObject({
+      id: repositoryId,
+      gender: 'unknown',
+      birthDate: '1970-01-01',
+      address: [{ city: 'Town' }],
+    });
   });
 });

@@ -173,7 +173,11 @@ export function entryResource(repositoryId: string, entry: DecryptedEntry): Fhir
   return defined({
     resourceType,
     id: entry.id,
-    meta: { versionId: String(entry.version), lastUpdated: entry.updatedAt.toISOString(), ...(meta as object | undefined) },
+    meta: {
+      versionId: String(entry.version),
+      lastUpdated: entry.updatedAt.toISOString(),
+      ...(meta as object | undefined),
+    },
     ...rest,
   }) as FhirResource;
 }

@@ -35,7 +35,12 @@ export class ExportRecordQuery {
    * The categories to export, comma-separated (default: every category the caller may read). Asking
    * explicitly for one a specialist's grant does not cover answers 403.
    */
-  @ApiPropertyOptional({ enum: RECORD_CATEGORIES, isArray: true, ...COMMA_SEPARATED, example: ['DIAGNOSES', 'VITAL_SIGNS'] })
+  @ApiPropertyOptional({
+    enum: RECORD_CATEGORIES,
+    isArray: true,
+    ...COMMA_SEPARATED,
+    example: ['DIAGNOSES', 'VITAL_SIGNS'],
+  })
   @IsOptional()
   @commaSeparated()
   @IsArray()
