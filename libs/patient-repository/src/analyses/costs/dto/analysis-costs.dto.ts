@@ -1,29 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsOptional, MaxDate, MinDate } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { AnalysisKind } from '@prisma/client';
+import { InstantRangeQuery } from '../../dto/instant-range.query';
 
-const MIN_DATE = new Date('2000-01-01T00:00:00.000Z');
-const MAX_DATE = new Date('9999-12-31T23:59:59.999Z');
-
-/** A range of model-provider calls (`from` inclusive, `to` exclusive); by default this month (UTC) until now. */
-export class AnalysisCostsQuery {
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  @MinDate(MIN_DATE, { message: 'must be in the year 2000 or later' })
-  @MaxDate(MAX_DATE, { message: 'must be before the year 10000' })
-  from?: Date;
-
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  @MinDate(MIN_DATE, { message: 'must be in the year 2000 or later' })
-  @MaxDate(MAX_DATE, { message: 'must be before the year 10000' })
-  to?: Date;
-}
+/** A range of model-provider calls; by default this month (UTC) until now. */
+export class AnalysisCostsQuery extends InstantRangeQuery {}
 
 export class CostTotals {
   /** Model-provider calls (a retried analysis makes one per attempt). */
