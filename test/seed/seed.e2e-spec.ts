@@ -50,7 +50,7 @@ describe('npm run db:seed', () => {
     for (const line of tenantLines) {
       const [, users, password] = /users (.+) \/ (\S+);/.exec(line)!;
       const emails = users.split(', ');
-      expect(emails).toHaveLength(5);
+      expect(emails).toHaveLength(7);
       const viewer = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: emails[4], password } });
       expect(viewer.json()).toMatchObject({ tenantId: expect.any(String) });
       const me = await app.inject({
