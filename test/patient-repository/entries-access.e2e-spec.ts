@@ -82,6 +82,8 @@ describe('clinical entries: who may read and write them, and concurrent changes'
     const specialist = world.specialist;
     const token = specialist.accessToken;
     expect((await call(app, 'GET', `${base}/diagnoses`, token)).status).toBe(404);
+    // Without a grant the record is not theirs to know of: a write is the unknown id's 404 too.
+    expect((await call(app, 'POST', `${base}/diagnoses`, token, SAMPLES.diagnoses.create)).status).toBe(404);
     const grantId = await grantConsent(world, specialist.userId, ['DIAGNOSES', 'ALLERGIES']);
 
     const list = await call(app, 'GET', `${base}/diagnoses`, token);

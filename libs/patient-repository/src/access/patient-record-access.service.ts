@@ -89,9 +89,12 @@ export class PatientRecordAccess {
       const repository = await this.lockRepository(tx, repositoryId);
       if (!repository || repository.status === 'ERASED') throw recordNotFound();
       if (actor.type !== 'USER' || repository.patient_user_id !== actor.id) {
-        throw STAFF_ROLES.includes(actor.role ?? '') || actor.role === 'SPECIALIST'
-          ? healthDataForbidden()
-          : recordNotFound();
+        // Only those who may know the record exists learn that it is not theirs to change: staff,
+        // and a specialist with a live grant on it. Anyone else gets the unknown id's 404.
+        const knowsRecord =
+          STAFF_ROLES.includes(actor.role ?? '') ||
+          (actor.role === 'SPECIALIST' && (await this.liveGrantOf(tx, repositoryId, actor.id)) !== undefined);
+        throw knowsRecord ? healthDataForbidden() : recordNotFound();
       }
       if (repository.status !== 'ACTIVE') throw identityNotVerified();
       return work(tx, {
@@ -121,15 +124,7 @@ export class PatientRecordAccess {
         ? deny('STAFF_NO_PHI_ACCESS', healthDataForbidden())
         : deny('NOT_THE_PATIENT', recordNotFound());
     }
-    // The live grant covering most of what is asked (several grants may coexist, e.g. per purpose).
-    const [grant] = await tx.$queryRaw<LiveGrantRow[]>`
-      SELECT id, scopes, purpose FROM consent_grants
-       WHERE repository_id = ${repository.id}::uuid AND specialist_user_id = ${actor.id}::uuid
-         AND status = 'ACTIVE' AND period_start <= now() AND period_end > now()
-       ORDER BY cardinality(ARRAY(SELECT unnest(scopes) INTERSECT SELECT unnest(${request.categories}::"RecordCategory"[]))) DESC,
-                period_end DESC, id
-       LIMIT 1
-       FOR SHARE`;
+    const grant = await this.liveGrantOf(tx, repository.id, actor.id, request.categories);
     if (!grant) return deny('NO_LIVE_GRANT', recordNotFound());
     const covered = request.categories.filter((c) => grant.scopes.includes(c));
     const missing = request.categories.filter((c) => !grant.scopes.includes(c));
@@ -176,6 +171,28 @@ export class PatientRecordAccess {
         },
       });
     }
+  }
+
+  /**
+   * The specialist's live grant on the record (ACTIVE and inside its period now) covering most of
+   * `categories`: several grants may coexist, e.g. one per purpose. FOR SHARE, so a revocation
+   * waits for the read in flight.
+   */
+  private async liveGrantOf(
+    tx: Tx,
+    repositoryId: string,
+    specialistId: string,
+    categories: RecordCategory[] = [],
+  ): Promise<LiveGrantRow | undefined> {
+    const [grant] = await tx.$queryRaw<LiveGrantRow[]>`
+      SELECT id, scopes, purpose FROM consent_grants
+       WHERE repository_id = ${repositoryId}::uuid AND specialist_user_id = ${specialistId}::uuid
+         AND status = 'ACTIVE' AND period_start <= now() AND period_end > now()
+       ORDER BY cardinality(ARRAY(SELECT unnest(scopes) INTERSECT SELECT unnest(${categories}::"RecordCategory"[]))) DESC,
+                period_end DESC, id
+       LIMIT 1
+       FOR SHARE`;
+    return grant;
   }
 
   private async lockRepository(tx: Tx, repositoryId: string): Promise<RepositoryRow | undefined> {
