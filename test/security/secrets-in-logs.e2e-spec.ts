@@ -2,7 +2,9 @@ import { startApi } from '../support/test-apps';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { personalInfo, registerPatient } from '../patient-repository/records-fixtures';
 import {
+  asOwner,
   bearer,
   createPlatformAdmin,
   createTenant,
@@ -19,7 +21,9 @@ import { acceptsApiKey, isPublic, loadOpenApi, operationsOf } from './openapi-wa
  * with an MFA code), refreshes and replays a refresh token, changes the password, and an owner
  * creates, uses and revokes an API key; some requests carry bad tokens and malformed bodies with
  * passwords in them. Everything the process writes to stdout and stderr meanwhile is captured,
- * and none of the secrets used may appear in it, nor in any error answer.
+ * and none of the secrets used may appear in it, nor in any error answer. The same holds for a
+ * patient's personal information and health data, which pass through registration, the identity
+ * challenge (wrong answers too), entries (a malformed code too), consent, export and an analysis.
  *
  * Capture: nestjs-pino's loggers are created when the app starts, and pino writes to
  * process.stdout itself (instead of its own fd 1 stream) when process.stdout.write has been
@@ -325,6 +329,95 @@ describe('secrets in logs', () => {
     expect((await send({ method: 'POST', url: '/auth/logout', headers: bearer(third.accessToken) })).statusCode).toBe(
       204,
     );
+    expect(serverErrors).toEqual([]);
+  });
+
+  it('runs a patient record through registration, the challenge, entries, consent, export and analyses', async () => {
+    const admin: TestUser = await createPlatformAdmin(app);
+    const tenant: TestTenant = await createTenant(app, admin, ['OWNER', 'PATIENT', 'SPECIALIST']);
+    const [patient, specialist] = [tenant.users.PATIENT!, tenant.users.SPECIALIST!];
+    [patient, specialist].forEach((u, i) => tokensOf(`patient-repository user ${i + 1}`, u));
+    const info = personalInfo();
+    secret('legal name', info.legalName.family);
+    secret('given name', info.legalName.given[0]);
+    secret('postcode', info.address.postalCode);
+    secret('street', info.address.line[0]);
+    secret('identifier', info.identifiers[0].value);
+    secret('contact email', info.contact!.email);
+    secret('contact phone', info.contact!.phone);
+    const { id } = await registerPatient(app, tenant.users.OWNER!, patient, info);
+    const base = `/patient-repositories/${id}`;
+    const as = (user: TestUser) => bearer(user.accessToken);
+
+    // Wrong answers first: they must not be echoed or logged either.
+    const wrongPostcode = `WR${hex(3).toUpperCase()}`;
+    secret('a wrong challenge answer', wrongPostcode);
+    const challenge = await send({ method: 'POST', url: `${base}/identity-challenges`, headers: as(patient) });
+    const answer = (postalCode: string) =>
+      send({
+        method: 'POST',
+        url: `${base}/identity-challenges/${challenge.json<{ id: string }>().id}/answers`,
+        payload: { answers: { dateOfBirth: info.dateOfBirth, postalCode } },
+        headers: as(patient),
+      });
+    expect((await answer(wrongPostcode)).statusCode).toBe(422);
+    expect((await answer(info.address.postalCode)).statusCode).toBe(200);
+
+    const condition = `Condition-${hex()}`;
+    const substance = `substance${hex()}`;
+    const badCode = `Q${hex(4)}`;
+    secret('a diagnosis description', condition);
+    secret('an allergy substance', substance);
+    secret('a malformed code', badCode);
+    const diagnosis = { icd10Code: 'E11.9', description: condition, status: 'ACTIVE' };
+    expect(
+      (await send({ method: 'POST', url: `${base}/diagnoses`, payload: diagnosis, headers: as(patient) })).statusCode,
+    ).toBe(201);
+    const allergy = { substance, severity: 'SEVERE', status: 'ACTIVE' };
+    expect(
+      (await send({ method: 'POST', url: `${base}/allergies`, payload: allergy, headers: as(patient) })).statusCode,
+    ).toBe(201);
+    const malformed = await send({
+      method: 'POST',
+      url: `${base}/diagnoses`,
+      payload: { ...diagnosis, icd10Code: badCode },
+      headers: as(patient),
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ errors: [expect.objectContaining({ field: 'icd10Code' })] });
+
+    await send({
+      method: 'POST',
+      url: `${base}/consent-grants`,
+      payload: {
+        specialistUserId: specialist.userId,
+        scopes: ['DIAGNOSES', 'PERSONAL_INFO'],
+        purpose: 'TREAT',
+        periodEnd: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+      headers: as(patient),
+    });
+    for (const url of [`${base}/diagnoses`, `${base}/personal-info`, `${base}/export`, `${base}/allergies`]) {
+      await send({ method: 'GET', url, headers: as(specialist) });
+    }
+    expect((await send({ method: 'GET', url: `${base}/export`, headers: as(patient) })).statusCode).toBe(200);
+    const analysis = await send({
+      method: 'POST',
+      url: `${base}/analyses`,
+      payload: { kind: 'DRUG_ALLERGY', priority: 1 },
+      headers: as(patient),
+    });
+    expect(analysis.statusCode).toBe(201);
+
+    // Job payloads carry ids only: nothing of the record waits in the outbox either.
+    const payloads = await asOwner((c) =>
+      c.query<{ payload: string }>('SELECT payload::text AS payload FROM outbox_messages WHERE tenant_id = $1', [
+        tenant.id,
+      ]),
+    );
+    expect(payloads.rows.length).toBeGreaterThan(0);
+    const inPayloads = secrets.filter(([, value]) => payloads.rows.some((r) => r.payload.includes(value)));
+    expect(inPayloads.map(([what]) => what)).toEqual([]);
     expect(serverErrors).toEqual([]);
   });
 
