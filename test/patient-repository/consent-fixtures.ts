@@ -1,34 +1,14 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import type { TenantRole } from '@itinera/platform';
-import {
-  asOwner,
-  bearer,
-  login,
-  register,
-  TEST_PASSWORD,
-  type TestTenant,
-  type TestUser,
-} from '../support/identity-fixtures';
+import { asOwner, type TestTenant, type TestUser } from '../support/identity-fixtures';
+
+/** One more signed-in member of a tenant (the tests' common builder). */
+export { addMember } from '../support/identity-fixtures';
 
 /**
  * Builders for the consent and access-log tests: more members of a tenant, and records in a given
  * state made directly as the database owner (the registration and identity-challenge routes are
  * tested in records-*.e2e-spec.ts; these tests need a record that simply exists).
  */
-
-/** A new user of `tenant` with `role`, added by its owner and signed in to it. */
-export async function addMember(app: NestFastifyApplication, tenant: TestTenant, role: TenantRole): Promise<TestUser> {
-  const user = await register(app, `${role.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test`);
-  const added = await app.inject({
-    method: 'POST',
-    url: '/tenant/members',
-    payload: { email: user.email, role },
-    headers: bearer(tenant.users.OWNER!.accessToken),
-  });
-  if (added.statusCode >= 300) throw new Error(`POST /tenant/members answered ${added.statusCode}: ${added.body}`);
-  return { ...user, ...(await login(app, user.email, TEST_PASSWORD, tenant.id)), role };
-}
 
 /**
  * A record of `patient` in `status` (ACTIVE: identity verified), inserted as the owner. Its personal

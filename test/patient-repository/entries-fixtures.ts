@@ -7,12 +7,12 @@ import {
   bearer,
   createPlatformAdmin,
   createTenant,
-  login,
-  register,
-  TEST_PASSWORD,
   type TestTenant,
   type TestUser,
 } from '../support/identity-fixtures';
+
+/** One more signed-in member of a tenant (the tests' common builder). */
+export { addMember } from '../support/identity-fixtures';
 
 /**
  * Records for the entry and export tests. Entries and exports go through the real API; the
@@ -44,23 +44,6 @@ export async function entriesWorld(app: NestFastifyApplication): Promise<Entries
   const patient = tenant.users.PATIENT!;
   const repositoryId = await activeRepository(app, tenant, patient.userId);
   return { tenant, patient, specialist: tenant.users.SPECIALIST!, repositoryId };
-}
-
-/** Another member of the tenant with `role`, signed in. */
-export async function addMember(
-  app: NestFastifyApplication,
-  tenant: TestTenant,
-  role: 'PATIENT' | 'SPECIALIST',
-): Promise<TestUser> {
-  const user = await register(app, `${role.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test`);
-  const response = await app.inject({
-    method: 'POST',
-    url: '/tenant/members',
-    payload: { email: user.email, role },
-    headers: bearer(tenant.users.OWNER!.accessToken),
-  });
-  if (response.statusCode !== 201) throw new Error(`adding a member answered ${response.statusCode}`);
-  return { ...user, ...(await login(app, user.email, TEST_PASSWORD, tenant.id)), role };
 }
 
 /** An ACTIVE (identity verified) repository of `patientUserId`. */

@@ -8,7 +8,7 @@ import {
   type TestTenant,
   type TestUser,
 } from '../support/identity-fixtures';
-import { activeRepository, addTenantUser, insertGrant, registerPatient } from './records-fixtures';
+import { activeRepository, addMember, insertGrant, registerPatient } from './records-fixtures';
 
 describe('erasure of a repository', () => {
   let app: NestFastifyApplication;
@@ -44,7 +44,7 @@ describe('erasure of a repository', () => {
 
   it('removes health data and personal information for good, keeps the logs, and answers 404 afterwards', async () => {
     const { repositoryId, patient, info } = await activeRepository(app, tenant);
-    const specialist = await addTenantUser(app, tenant, 'SPECIALIST');
+    const specialist = await addMember(app, tenant, 'SPECIALIST');
     const grantId = await insertGrant(tenant.id, repositoryId, specialist.userId, ['DIAGNOSES', 'PERSONAL_INFO']);
 
     // Entries through the entries routes (two versions of one), reads that leave access-log rows.

@@ -1,15 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomInt } from 'node:crypto';
-import type { TenantRole } from '@itinera/platform';
-import {
-  asOwner,
-  bearer,
-  login,
-  register,
-  TEST_PASSWORD,
-  type TestTenant,
-  type TestUser,
-} from '../support/identity-fixtures';
+import { asOwner, bearer, type TestTenant, type TestUser } from '../support/identity-fixtures';
+
+import { addMember } from '../support/identity-fixtures';
+
+/** One more signed-in member of a tenant (the tests' common builder). */
+export { addMember };
 
 /**
  * Patients and their repositories for e2e tests, made through the real routes: staff register
@@ -48,23 +44,6 @@ export function personalInfo(overrides: Partial<PersonalInfoBody> = {}): Persona
     identifiers: [{ system: 'urn:oid:2.16.840.1.113883.4.1', value: `ID-${tag}-${randomInt(1e6)}` }],
     ...overrides,
   };
-}
-
-/** One more signed-in user of the tenant with `role` (registered, added by the owner, signed in). */
-export async function addTenantUser(
-  app: NestFastifyApplication,
-  tenant: TestTenant,
-  role: TenantRole,
-): Promise<TestUser> {
-  const user = await register(app, `${role.toLowerCase()}-${unique()}@example.test`);
-  const added = await app.inject({
-    method: 'POST',
-    url: '/tenant/members',
-    payload: { email: user.email, role },
-    headers: bearer(tenant.users.OWNER!.accessToken),
-  });
-  if (added.statusCode >= 300) throw new Error(`POST /tenant/members answered ${added.statusCode}: ${added.body}`);
-  return { ...user, ...(await login(app, user.email, TEST_PASSWORD, tenant.id)), role };
 }
 
 export interface RepositorySummary {
@@ -124,7 +103,7 @@ export async function activeRepository(
   tenant: TestTenant,
   options: { patient?: TestUser; info?: PersonalInfoBody } = {},
 ): Promise<{ repositoryId: string; patient: TestUser; info: PersonalInfoBody }> {
-  const patient = options.patient ?? (await addTenantUser(app, tenant, 'PATIENT'));
+  const patient = options.patient ?? (await addMember(app, tenant, 'PATIENT'));
   const info = options.info ?? personalInfo();
   const repository = await registerPatient(app, tenant.users.OWNER!, patient, info);
   await passIdentityChallenge(app, patient, repository.id, info);

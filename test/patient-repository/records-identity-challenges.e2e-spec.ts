@@ -8,7 +8,7 @@ import {
   type TestTenant,
   type TestUser,
 } from '../support/identity-fixtures';
-import { addTenantUser, personalInfo, registerPatient, type PersonalInfoBody } from './records-fixtures';
+import { addMember, personalInfo, registerPatient, type PersonalInfoBody } from './records-fixtures';
 
 describe('identity challenges', () => {
   let app: NestFastifyApplication;
@@ -26,7 +26,7 @@ describe('identity challenges', () => {
 
   /** A PENDING_IDENTITY repository of a new patient. */
   async function pending(): Promise<{ repositoryId: string; patient: TestUser; info: PersonalInfoBody }> {
-    const patient = await addTenantUser(app, tenant, 'PATIENT');
+    const patient = await addMember(app, tenant, 'PATIENT');
     const info = personalInfo();
     const repository = await registerPatient(app, tenant.users.OWNER!, patient, info);
     return { repositoryId: repository.id, patient, info };

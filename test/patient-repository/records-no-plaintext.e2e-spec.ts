@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { startApi } from '../support/test-apps';
 import { asOwner, bearer, createPlatformAdmin, createTenant } from '../support/identity-fixtures';
-import { activeRepository, addTenantUser, insertGrant, personalInfo, type PersonalInfoBody } from './records-fixtures';
+import { activeRepository, addMember, insertGrant, personalInfo, type PersonalInfoBody } from './records-fixtures';
 
 /**
  * Every value a person could be recognised by, and each as people might search for it (the
@@ -49,7 +49,7 @@ describe('no plaintext personal information at rest', () => {
       headers: bearer(patient.accessToken),
     });
     expect(put.statusCode).toBe(200);
-    const specialist = await addTenantUser(app, tenant, 'SPECIALIST');
+    const specialist = await addMember(app, tenant, 'SPECIALIST');
     await insertGrant(tenant.id, repositoryId, specialist.userId, ['PERSONAL_INFO', 'DIAGNOSES']);
     for (const reader of [patient, specialist]) {
       const read = await app.inject({

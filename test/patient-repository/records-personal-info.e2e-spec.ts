@@ -8,7 +8,7 @@ import {
   type TestTenant,
   type TestUser,
 } from '../support/identity-fixtures';
-import { activeRepository, addTenantUser, insertGrant, personalInfo, registerPatient } from './records-fixtures';
+import { activeRepository, addMember, insertGrant, personalInfo, registerPatient } from './records-fixtures';
 
 describe('personal information', () => {
   let app: NestFastifyApplication;
@@ -71,7 +71,7 @@ describe('personal information', () => {
   });
 
   it('refuses the patient before the identity challenge (403), other patients (404), staff (403), members (404)', async () => {
-    const patient = await addTenantUser(app, tenant, 'PATIENT');
+    const patient = await addMember(app, tenant, 'PATIENT');
     const pending = await registerPatient(app, tenant.users.OWNER!, patient);
     const unverified = await read(patient, pending.id);
     expect(unverified.statusCode).toBe(403);
@@ -98,7 +98,7 @@ describe('personal information', () => {
 
   it('lets a specialist read it only under a live grant covering PERSONAL_INFO', async () => {
     const { repositoryId, info } = await activeRepository(app, tenant);
-    const specialist = await addTenantUser(app, tenant, 'SPECIALIST');
+    const specialist = await addMember(app, tenant, 'SPECIALIST');
     expect((await read(specialist, repositoryId)).statusCode).toBe(404);
     const narrow = await insertGrant(tenant.id, repositoryId, specialist.userId, ['DIAGNOSES']);
     const uncovered = await read(specialist, repositoryId);
@@ -164,7 +164,7 @@ describe('personal information', () => {
     expect(clash.json().code).toBe('DUPLICATE_PATIENT');
     expect((await read(second.patient, second.repositoryId)).json()).toEqual(second.info);
 
-    const specialist = await addTenantUser(app, tenant, 'SPECIALIST');
+    const specialist = await addMember(app, tenant, 'SPECIALIST');
     await insertGrant(tenant.id, second.repositoryId, specialist.userId, ['PERSONAL_INFO']);
     expect((await replace(specialist, second.repositoryId, personalInfo())).statusCode).toBe(403);
     expect((await replace(tenant.users.OWNER!, second.repositoryId, personalInfo())).statusCode).toBe(403);

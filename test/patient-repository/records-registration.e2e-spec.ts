@@ -10,7 +10,7 @@ import {
 } from '../support/identity-fixtures';
 import {
   activeRepository,
-  addTenantUser,
+  addMember,
   insertGrant,
   personalInfo,
   registerPatient,
@@ -39,7 +39,7 @@ describe('patient repositories: registration, listing and summaries', () => {
   const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: bearer(user.accessToken) });
 
   it('registers a repository as PENDING_IDENTITY and answers with a summary that holds no personal information', async () => {
-    const patient = await addTenantUser(app, tenant, 'PATIENT');
+    const patient = await addMember(app, tenant, 'PATIENT');
     const info = personalInfo();
     const response = await post(tenant.users.MANAGER!, { patientUserId: patient.userId, personalInfo: info });
     expect(response.statusCode).toBe(201);
@@ -77,7 +77,7 @@ describe('patient repositories: registration, listing and summaries', () => {
   it('refuses the same person again with 409 DUPLICATE_PATIENT, whatever the spacing, case and accents', async () => {
     const base = personalInfo();
     const info = { ...base, legalName: { ...base.legalName, family: `Núñez García ${base.identifiers[0].value}` } };
-    await registerPatient(app, tenant.users.OWNER!, await addTenantUser(app, tenant, 'PATIENT'), info);
+    await registerPatient(app, tenant.users.OWNER!, await addMember(app, tenant, 'PATIENT'), info);
     const retyped: PersonalInfoBody = {
       ...personalInfo(),
       legalName: {
@@ -90,7 +90,7 @@ describe('patient repositories: registration, listing and summaries', () => {
       ],
     };
     const duplicate = await post(tenant.users.ADMIN!, {
-      patientUserId: (await addTenantUser(app, tenant, 'PATIENT')).userId,
+      patientUserId: (await addMember(app, tenant, 'PATIENT')).userId,
       personalInfo: retyped,
     });
     expect(duplicate.statusCode).toBe(409);
@@ -99,14 +99,14 @@ describe('patient repositories: registration, listing and summaries', () => {
 
     // Another person (another date of birth) is fine.
     const other = await post(tenant.users.ADMIN!, {
-      patientUserId: (await addTenantUser(app, tenant, 'PATIENT')).userId,
+      patientUserId: (await addMember(app, tenant, 'PATIENT')).userId,
       personalInfo: { ...retyped, dateOfBirth: '1931-01-01' },
     });
     expect(other.statusCode).toBe(201);
   });
 
   it('refuses a second repository for the same patient user with 409', async () => {
-    const patient = await addTenantUser(app, tenant, 'PATIENT');
+    const patient = await addMember(app, tenant, 'PATIENT');
     await registerPatient(app, tenant.users.OWNER!, patient);
     const again = await post(tenant.users.OWNER!, { patientUserId: patient.userId, personalInfo: personalInfo() });
     expect(again.statusCode).toBe(409);
@@ -115,7 +115,7 @@ describe('patient repositories: registration, listing and summaries', () => {
 
   it('registers the same person exactly once when registrations race', async () => {
     const info = personalInfo();
-    const patients = await Promise.all(Array.from({ length: 6 }, () => addTenantUser(app, tenant, 'PATIENT')));
+    const patients = await Promise.all(Array.from({ length: 6 }, () => addMember(app, tenant, 'PATIENT')));
     const responses = await Promise.all(
       patients.map((p, i) =>
         post(i % 2 ? tenant.users.OWNER! : tenant.users.ADMIN!, { patientUserId: p.userId, personalInfo: info }),
@@ -249,8 +249,8 @@ describe('patient repositories: registration, listing and summaries', () => {
 
   it('shows a summary to staff, the patient and a specialist with a live grant; 404 to anyone else', async () => {
     const { repositoryId, patient } = await activeRepository(app, tenant);
-    const otherPatient = await addTenantUser(app, tenant, 'PATIENT');
-    const specialist = await addTenantUser(app, tenant, 'SPECIALIST');
+    const otherPatient = await addMember(app, tenant, 'PATIENT');
+    const specialist = await addMember(app, tenant, 'SPECIALIST');
     const url = `/patient-repositories/${repositoryId}`;
     for (const user of [tenant.users.OWNER!, tenant.users.MANAGER!, patient]) {
       const response = await get(user, url);

@@ -99,6 +99,13 @@ export async function createTenant(
   return { id: tenant.id, domain, users };
 }
 
+/** One more signed-in user of `tenant` with `role`: registered, added by its OWNER, signed in to it. */
+export async function addMember(app: NestFastifyApplication, tenant: TestTenant, role: TenantRole): Promise<TestUser> {
+  const user = await register(app, `${role.toLowerCase()}-${unique()}@example.test`);
+  await post(app, '/tenant/members', { email: user.email, role }, bearer(tenant.users.OWNER!.accessToken));
+  return { ...user, ...(await login(app, user.email, TEST_PASSWORD, tenant.id)), role };
+}
+
 /** An API key of the tenant with `scopes`, created by its owner. */
 export async function createApiKey(
   app: NestFastifyApplication,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { JobOptions } from 'bull';
 import type { OutboxMessage, Prisma } from '@prisma/client';
 import { TimeIdCursor, type TimeIdPosition } from '@itinera/platform';
@@ -35,33 +36,32 @@ const STATE_FILTERS: Record<OutboxState, Prisma.OutboxMessageWhereInput> = {
 export class OutboxRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /**
+   * Inserts `rows` in one statement and returns their ids in order. Raw and set-based: producers
+   * call this on every request's path and in jobs that queue thousands of messages at once, where
+   * Prisma's per-row insert cost ~0.75 ms a row, more than the insert itself. Ids are made here
+   * (unless given), so their order does not rest on RETURNING's.
+   */
   async insert(tx: Tx, rows: Prisma.OutboxMessageCreateManyInput[]): Promise<string[]> {
-    if (rows.length === 1) {
-      // Raw: the one-message insert is on every producing request's path, where building the query
-      // through Prisma costs more than the insert itself.
-      const row = rows[0];
-      const [inserted] = await tx.$queryRawUnsafe<{ id: string }[]>(
-        `INSERT INTO outbox_messages (id, queue, job_name, payload, options, tenant_id, request_id, available_at)
-         VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4::jsonb, $5::jsonb, $6::uuid, $7,
-                 coalesce($8::timestamptz, now()))
-         RETURNING id`,
-        row.id ?? null,
-        row.queue,
-        row.jobName,
-        JSON.stringify(row.payload),
-        JSON.stringify(row.options ?? {}),
-        row.tenantId ?? null,
-        row.requestId ?? null,
-        row.availableAt ?? null,
-      );
-      return [inserted.id];
-    }
-    return (
-      await tx.outboxMessage.createManyAndReturn({
-        data: rows,
-        select: { id: true },
-      })
-    ).map((r) => r.id);
+    if (rows.length === 0) return [];
+    const values = rows.map((row) => ({
+      id: row.id ?? randomUUID(),
+      queue: row.queue,
+      job_name: row.jobName,
+      payload: row.payload,
+      options: row.options ?? {},
+      tenant_id: row.tenantId ?? null,
+      request_id: row.requestId ?? null,
+      available_at: row.availableAt ?? null,
+    }));
+    await tx.$executeRawUnsafe(
+      `INSERT INTO outbox_messages (id, queue, job_name, payload, options, tenant_id, request_id, available_at)
+       SELECT r.id, r.queue, r.job_name, r.payload, r.options, r.tenant_id, r.request_id, coalesce(r.available_at, now())
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, queue text, job_name text, payload jsonb, options jsonb,
+                                                 tenant_id uuid, request_id text, available_at timestamptz)`,
+      JSON.stringify(values),
+    );
+    return values.map((v) => v.id);
   }
 
   /** Claims up to `limit` due messages for `claimSeconds`; concurrent relays get disjoint sets. */

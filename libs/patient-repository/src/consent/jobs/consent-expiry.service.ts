@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RequestContext } from '@itinera/platform';
 import { PrismaService, type Tx } from '@itinera/prisma';
-import { PATIENT_RECORDS_QUEUE, type ConsentNotifyData, type JobName } from '@itinera/queues';
+import { OutboxService, PATIENT_RECORDS_QUEUE } from '@itinera/queues';
 
 /** Grants expired per transaction: bounded, so a backlog never holds locks or one transaction for long. */
 export const CONSENT_EXPIRY_BATCH_SIZE = 1000;
@@ -28,7 +28,10 @@ export interface ConsentExpiryResult {
 export class ConsentExpiryService {
   private readonly logger = new Logger(ConsentExpiryService.name);
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly outbox: OutboxService,
+  ) {}
 
   async run(batchSize = CONSENT_EXPIRY_BATCH_SIZE): Promise<ConsentExpiryResult> {
     const tenants = await this.prisma.$queryRaw<{ tenant_id: string }[]>`
@@ -77,23 +80,16 @@ export class ConsentExpiryService {
     return ids.length;
   }
 
-  /**
-   * One 'consent-notify' outbox message per grant in one statement: the rows OutboxService.enqueue
-   * writes (job data { tenantId, grantId, kind, requestId }), without its per-row Prisma insert,
-   * which took ~0.75 ms per row (measured: 20,000 grants' messages in 15 s of a 21 s run).
-   */
+  /** One 'consent-notify' outbox message per grant, in one statement (OutboxService.enqueueMany). */
   private async queueNotices(tx: Tx, tenantId: string, ids: string[]): Promise<void> {
-    const job: JobName<typeof PATIENT_RECORDS_QUEUE> = 'consent-notify';
-    const kind: ConsentNotifyData['kind'] = 'expired';
-    const requestId = RequestContext.get('requestId') ?? null;
-    await tx.$executeRaw`
-      INSERT INTO outbox_messages (queue, job_name, payload, tenant_id, request_id)
-      SELECT ${PATIENT_RECORDS_QUEUE}, ${job},
-             jsonb_strip_nulls(jsonb_build_object('tenantId', ${tenantId}::text, 'grantId', t.id, 'kind', ${kind}::text,
-                                                  'requestId', ${requestId}::text)),
-             ${tenantId}::uuid, ${requestId}::text
-        FROM unnest(${ids}::uuid[]) WITH ORDINALITY AS t(id, n)
-       ORDER BY t.n`;
+    await this.outbox.enqueueMany(
+      tx,
+      ids.map((grantId) => ({
+        queue: PATIENT_RECORDS_QUEUE,
+        job: 'consent-notify' as const,
+        data: { tenantId, grantId, kind: 'expired' as const },
+      })),
+    );
   }
 
   /**
