@@ -126,11 +126,11 @@ function formatTable(results) {
     rows.map((row) => [
       scenario,
       row.variant,
-      Math.round(row.requestsPerSecond).toLocaleString('en-US'),
+      Number.isFinite(row.requestsPerSecond) ? Math.round(row.requestsPerSecond).toLocaleString('en-US') : '-',
       fixed(row.p50),
       fixed(row.p99),
       fixed(row.cpuMicrosPerRequest, 0),
-      row.ceiling ? 'ceiling' : `${(row.ratio * 100).toFixed(1)}%`,
+      row.ceiling ? 'ceiling' : Number.isFinite(row.ratio) ? `${(row.ratio * 100).toFixed(1)}%` : '-',
       row.target ?? '-',
       row.pass === null ? '-' : row.pass ? 'PASS' : 'FAIL',
     ]),
