@@ -10607,9 +10607,9 @@ export interface operations {
     AnalysisStats_stats: {
         parameters: {
             query?: {
-                /** @description Runs that finished at or after this instant. */
+                /** @description At or after this instant. */
                 from?: string;
-                /** @description Runs that finished before this instant. */
+                /** @description Before this instant. */
                 to?: string;
             };
             header?: never;
@@ -10880,7 +10880,9 @@ export interface operations {
     AnalysisCosts_costTotals: {
         parameters: {
             query?: {
+                /** @description At or after this instant. */
                 from?: string;
+                /** @description Before this instant. */
                 to?: string;
             };
             header?: never;
