@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { entryAad, RecordCipher } from '@itinera/patient-repository';
+import { ENTRY_CATEGORIES, entryAad, RecordCipher } from '@itinera/patient-repository';
 import {
   asOwner,
   bearer,
@@ -86,15 +86,7 @@ export function grant(world: AnalysisWorld, scopes: string[], specialist = world
   });
 }
 
-export const ALL_ENTRY_SCOPES = [
-  'DIAGNOSES',
-  'MEDICATIONS',
-  'ALLERGIES',
-  'VITAL_SIGNS',
-  'PROCEDURES',
-  'IMMUNIZATIONS',
-  'FAMILY_HISTORY',
-];
+export const ALL_ENTRY_SCOPES: string[] = [...ENTRY_CATEGORIES];
 
 export function requestAnalysis(
   app: NestFastifyApplication,

@@ -1,16 +1,9 @@
 import type { RecordCategory } from '@prisma/client';
 import type { Principal, TenantRole } from '@itinera/platform';
+import { ENTRY_CATEGORIES } from '../entries/entry-content';
 
-export const RECORD_CATEGORIES: RecordCategory[] = [
-  'PERSONAL_INFO',
-  'DIAGNOSES',
-  'MEDICATIONS',
-  'ALLERGIES',
-  'VITAL_SIGNS',
-  'PROCEDURES',
-  'IMMUNIZATIONS',
-  'FAMILY_HISTORY',
-];
+/** Every category of a record: personal information and the seven kinds of clinical entry. */
+export const RECORD_CATEGORIES: RecordCategory[] = ['PERSONAL_INFO', ...ENTRY_CATEGORIES];
 
 /** What a read of health data does, as the access log names it. */
 export type AccessAction = 'READ' | 'LIST' | 'HISTORY' | 'EXPORT' | 'ANALYSIS';
