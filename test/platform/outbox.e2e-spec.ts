@@ -116,8 +116,11 @@ describe('transactional outbox', () => {
           0,
         );
       } while (claimed > 0);
-
-      expect(await prisma.outboxMessage.count({ where: { deliveredAt: null } })).toBe(0);
+      // The insert's NOTIFY also wakes each worker's own relay loop; a batch it claimed before the
+      // passes above ran out of work may still be in flight, so wait for it rather than assume it is done.
+      await waitFor('every message to be delivered', async () =>
+        (await prisma.outboxMessage.count({ where: { deliveredAt: null } })) === 0 ? true : undefined,
+      );
       expect(await prisma.outboxMessage.aggregate({ _max: { attempts: true } })).toEqual({ _max: { attempts: 1 } });
       const jobIds = (await outboxJobs(queue)).map((job) => String(job.id));
       expect(jobIds.sort()).toEqual([...ids].sort());
