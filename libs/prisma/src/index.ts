@@ -4,3 +4,4 @@ export * from './prisma.service';
 export * from './query-metrics';
 export * from './transaction-retry';
 export * from './tenant-scope';
+export * from './pg-transaction';
