@@ -1149,6 +1149,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analyses/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue several analyses at once (all or nothing)
+         * @description Each item is checked like POST /patient-repositories/{id}/analyses (the record's patient, or a specialist whose live grant covers the analyser's categories) and logged in the access log; the budget is reserved once for the total estimate. When any item is refused nothing is queued: the answer is that of the first refused item (404 or 403), and `errors` names every refused item as `items[i].repositoryId`. At most ANALYSIS_BATCH_MAX_ITEMS items (100 by default). 201 with the analyses in the order of the items.
+         */
+        post: operations["AnalysisBatch_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analyses/stats": {
         parameters: {
             query?: never;
@@ -3320,6 +3340,23 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        AnalysisBatchItemDto: {
+            /** Format: uuid */
+            repositoryId: string;
+            kind: components["schemas"]["AnalysisKind"];
+            /**
+             * @description 1 runs first, 10 last (Bull's job priority).
+             * @example 5
+             */
+            priority: number;
+        };
+        CreateAnalysisBatchDto: {
+            /** @description At least one, at most ANALYSIS_BATCH_MAX_ITEMS (100 by default). A record may appear more than once. */
+            items: components["schemas"]["AnalysisBatchItemDto"][];
+        };
+        AnalysisBatchResponse: {
+            items: components["schemas"]["AnalysisResponse"][];
         };
         AnalyserStatsResponse: {
             kind: components["schemas"]["AnalysisKind"];
@@ -10577,6 +10614,119 @@ export interface operations {
             };
             /** @description The analysis has finished */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The server failed; quote the request id when reporting it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    AnalysisBatch_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAnalysisBatchDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisBatchResponse"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The estimated model-provider cost of the batch would exceed the monthly budget (the answer names what remains) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An item's record is known to the caller but the grant does not cover the analyser's categories, or the caller is not the patient or a specialist */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An item's record does not exist, or is not one the caller may know of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The Content-Type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description MODEL_REVIEW without a configured model provider */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

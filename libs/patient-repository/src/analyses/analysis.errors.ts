@@ -1,4 +1,5 @@
-import { AppError } from '@itinera/platform';
+import { AppError, PlatformErrorCode } from '@itinera/platform';
+import type { AccessRefusal } from '../access/patient-record-access.service';
 
 /** Codes of the problems the analysis routes answer with, besides the domain's (patient-repository.errors.ts). */
 export enum AnalysisErrorCode {
@@ -10,11 +11,36 @@ export enum AnalysisErrorCode {
   NotTheRequester = 'NOT_THE_REQUESTER',
 }
 
-export const modelProviderNotConfigured = () =>
+export const modelProviderNotConfigured = (field = 'kind') =>
   new AppError(AnalysisErrorCode.ModelProviderNotConfigured, 422, 'Unprocessable Entity', {
     detail: 'MODEL_REVIEW needs a model provider; this deployment has none configured.',
-    errors: [{ field: 'kind', message: 'MODEL_REVIEW is not available: no model provider is configured' }],
+    errors: [{ field, message: 'MODEL_REVIEW is not available: no model provider is configured' }],
   });
+
+/** A batch longer than ANALYSIS_BATCH_MAX_ITEMS: a validation problem naming `items`. */
+export const batchTooLarge = (max: number) =>
+  new AppError(PlatformErrorCode.ValidationFailed, 400, 'Bad Request', {
+    detail: `A batch holds at most ${max} analyses (ANALYSIS_BATCH_MAX_ITEMS).`,
+    errors: [{ field: 'items', message: `must contain no more than ${max} elements` }],
+  });
+
+/**
+ * Items of a batch the consent check refused (nothing was queued): the first refusal's status and
+ * code (404 for a record the caller may not know of, 403 when they may), every refused item named
+ * in `errors` as `items[i].repositoryId` with what a single request would have answered.
+ */
+export const batchItemsRefused = (refusals: AccessRefusal[]) => {
+  const [first] = refusals;
+  const field = (index: number) => `items[${index}].repositoryId`;
+  const detailOf = (error: AppError) => error.detail ?? error.title;
+  return new AppError(first.error.code, first.error.status, first.error.title, {
+    detail:
+      `${field(first.index)}: ${detailOf(first.error)}` +
+      (refusals.length > 1 ? ` (${refusals.length} items refused; nothing was queued)` : ' (nothing was queued)'),
+    errors: refusals.map((r) => ({ field: field(r.index), message: `${r.error.code}: ${detailOf(r.error)}` })),
+    extensions: first.error.extensions,
+  });
+};
 
 export const analysisFinished = (status: string) =>
   new AppError(AnalysisErrorCode.AnalysisFinished, 409, 'Conflict', {

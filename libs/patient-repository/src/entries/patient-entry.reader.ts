@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TimeIdCursor, type TimeIdPosition } from '@itinera/platform';
-import type { Tx } from '@itinera/prisma';
+import type { PgTransaction, Tx } from '@itinera/prisma';
 import { entryAad, RecordCipher } from '../records/record-cipher';
 import type { DecryptedEntry, EntryCategory } from './entry-content';
 
@@ -56,6 +56,29 @@ export class PatientEntryReader {
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       select: { id: true, category: true, version: true, data: true, createdAt: true, updatedAt: true },
     });
+    return rows.map((row) => this.decrypt(row));
+  }
+
+  /**
+   * `readLive` in a PgTransaction (from PatientRecordAccess.readPg): the same rows, one prepared
+   * statement; with `commit` the transaction commits in the same round trip (the read is the last
+   * statement of the unit of work).
+   */
+  async readLivePg(
+    tx: PgTransaction,
+    repositoryId: string,
+    categories: readonly EntryCategory[],
+    options: { commit?: boolean } = {},
+  ): Promise<DecryptedEntry[]> {
+    if (categories.length === 0) return [];
+    const rows = await tx.query<EntryRow>(
+      `SELECT id, category, version, data, created_at AS "createdAt", updated_at AS "updatedAt"
+         FROM patient_entries
+        WHERE repository_id = $1::uuid AND category = ANY($2::"RecordCategory"[]) AND deleted_at IS NULL
+        ORDER BY created_at, id`,
+      [repositoryId, categories],
+      options,
+    );
     return rows.map((row) => this.decrypt(row));
   }
 

@@ -88,6 +88,7 @@ export interface AppEnvironment {
   ANALYSIS_BACKOFF_MS: number;
   ANALYSIS_TIMEOUT_MS: number;
   ANALYSIS_CONCURRENCY: number;
+  ANALYSIS_BATCH_MAX_ITEMS: number;
   ANALYSIS_LOCK_MS: number;
   ANALYSIS_STALLED_CHECK_MS: number;
   ANALYSIS_VITAL_THRESHOLDS?: string;
@@ -240,6 +241,7 @@ export const configSchema = Joi.object<AppEnvironment, true>({
   ANALYSIS_BACKOFF_MS: Joi.number().integer().min(10).max(3_600_000).default(2_000),
   ANALYSIS_TIMEOUT_MS: Joi.number().integer().min(100).max(3_600_000).default(120_000),
   ANALYSIS_CONCURRENCY: Joi.number().integer().min(1).max(200).default(10),
+  ANALYSIS_BATCH_MAX_ITEMS: Joi.number().integer().min(1).max(1_000).default(100),
   ANALYSIS_LOCK_MS: Joi.number().integer().min(1_000).max(600_000).default(30_000),
   ANALYSIS_STALLED_CHECK_MS: Joi.number().integer().min(500).max(600_000).default(5_000),
   ANALYSIS_VITAL_THRESHOLDS: Joi.string().optional(),

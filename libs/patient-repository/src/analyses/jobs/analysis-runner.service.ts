@@ -100,7 +100,7 @@ export class AnalysisRunner {
     };
     let entries;
     try {
-      entries = await this.access.read(
+      entries = await this.access.readPg(
         actor,
         {
           repositoryId: claim.repository_id,
@@ -108,7 +108,11 @@ export class AnalysisRunner {
           categories: analyser.categories,
           resourceId: claim.id,
         },
-        (tx, access) => this.reader.readLive(tx, claim.repository_id, access.categories as typeof analyser.categories),
+        // The read is the transaction's last statement: it commits in the same round trip.
+        (tx, access) =>
+          this.reader.readLivePg(tx, claim.repository_id, access.categories as typeof analyser.categories, {
+            commit: true,
+          }),
       );
     } catch (error) {
       // Refused now although allowed at creation: the grant was revoked or expired, or the record erased.
