@@ -8,6 +8,8 @@
  *       analyser) by many patients at once over HTTP -> outbox -> relay -> Bull -> worker (claim,
  *       consent-checked read of the entries, analyser, findings, run, audit), timed from the first
  *       POST until every analysis is COMPLETED; target (issue 5) >= 50% of (a) and >= 1,000 jobs/s;
+ *   (b2) the same whole path with the analyses requested through POST /analyses/batch
+ *       (BENCH_ANALYSIS_BATCH items a request, each patient over their own record);
  *   (c) the queue leg alone: outbox rows (inserted in one statement) -> relay -> Bull -> the
  *       analysis processor with its work replaced by a no-op (BENCH_ANALYSIS_HANDLER=noop);
  *   (d) the worker leg: FILL priority-10 analyses seeded as rows with their outbox messages, drained
@@ -122,6 +124,43 @@ async function postAnalyses(url, patients, total, priority) {
 }
 
 /**
+ * `total` analyses requested through POST /analyses/batch, `size` items a request (RECORD_SUMMARY
+ * over the patient's own record), one loop per patient, as fast as they answer.
+ * @param {string} url @param {{ token: string, repositoryId: string }[]} patients @param {number} total
+ * @param {number} size @param {number} priority
+ */
+async function postBatches(url, patients, total, size, priority) {
+  let issued = 0;
+  /** @type {number[]} */
+  const latencies = [];
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    patients.map(async (p) => {
+      while (issued < total) {
+        const n = Math.min(size, total - issued);
+        issued += n;
+        const items = Array.from({ length: n }, () => ({
+          repositoryId: p.repositoryId,
+          kind: 'RECORD_SUMMARY',
+          priority,
+        }));
+        const t0 = performance.now();
+        const response = await fetch(`${url}/analyses/batch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ items }),
+        });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (response.status !== 201) failures += n;
+      }
+    }),
+  );
+  return { ms: performance.now() - started, latencies, failures };
+}
+
+/**
  * Polls until `count` analyses of `priority` are COMPLETED (or FAILED/CANCELLED, which the
  * verification then reports); returns when, in ms since `since`.
  * @param {string} databaseUrl @param {number} priority @param {number} count @param {number} since @param {number} timeoutMs
@@ -164,12 +203,13 @@ async function verify(databaseUrl, priority) {
 module.exports = {
   name: 'analysis-queue',
   summary:
-    'analyses through API, outbox, Bull and worker vs raw Bull in the same run (targets: >= 50% and >= 1,000 jobs/s), priority-1 start latency under a full queue',
+    'analyses through API (one a POST, and 50 a POST /analyses/batch), outbox, Bull and worker vs raw Bull in the same run (targets: >= 50% and >= 1,000 jobs/s), priority-1 start latency under a full queue',
   async run({ serverEnv, databaseUrl, log }) {
     const jobs = intFromEnv('BENCH_ANALYSIS_JOBS', 10_000);
     const fill = intFromEnv('BENCH_ANALYSIS_FILL', 20_000);
     const patientCount = intFromEnv('BENCH_ANALYSIS_PATIENTS', 64);
     const urgentCount = intFromEnv('BENCH_ANALYSIS_URGENT', 100);
+    const batchSize = intFromEnv('BENCH_ANALYSIS_BATCH', 50);
     const env = {
       ...serverEnv,
       // Sign-ups are setup, not what is measured: the cheapest scrypt cost the schema allows.
@@ -177,6 +217,7 @@ module.exports = {
       AUTH_RATE_LIMIT_MAX: '100000000',
       ANALYSIS_CONCURRENCY: serverEnv.ANALYSIS_CONCURRENCY || '20',
       DATABASE_POOL_SIZE: serverEnv.DATABASE_POOL_SIZE || '20',
+      ANALYSIS_BATCH_MAX_ITEMS: String(Math.max(batchSize, Number(serverEnv.ANALYSIS_BATCH_MAX_ITEMS || 100))),
     };
     const concurrency = Number(env.ANALYSIS_CONCURRENCY);
     const batch = Number(serverEnv.OUTBOX_BATCH_SIZE || 500);
@@ -184,7 +225,16 @@ module.exports = {
     const api = await startServer(APP, 'app-server.js', env);
     let worker = await startServer(WORKER, 'analysis-queue-worker.js', env);
     /** @type {Record<string, any>} */
-    const details = { jobs, fill, patientCount, urgentCount, concurrency, outboxBatch: batch, tenants: TENANTS };
+    const details = {
+      jobs,
+      fill,
+      patientCount,
+      urgentCount,
+      batchSize,
+      concurrency,
+      outboxBatch: batch,
+      tenants: TENANTS,
+    };
     try {
       log(
         `seeding ${patientCount} patients in ${TENANTS} tenants (sign-up, sign-in, ${ENTRIES.length} entries each through the routes)`,
@@ -224,6 +274,30 @@ module.exports = {
       log(
         `(b) whole path: ${jobs} analyses COMPLETED in ${(wholeMs / 1000).toFixed(2)} s = ${wholeRate.toFixed(0)} jobs/s ` +
           `(POSTs alone ${postRate.toFixed(0)}/s, ${posted.failures} refused)`,
+      );
+
+      // (b2) the whole path through POST /analyses/batch (priority 4)
+      const batchStarted = performance.now();
+      const [apiCpu2, workerCpu2] = await Promise.all([api.cpuMicros(), worker.cpuMicros()]);
+      const batched = await postBatches(api.url, patients, jobs, batchSize, 4);
+      const batchWholeMs = await waitFinished(databaseUrl, 4, jobs, batchStarted);
+      const [apiCpu3, workerCpu3] = await Promise.all([api.cpuMicros(), worker.cpuMicros()]);
+      const batchRate = (jobs / batchWholeMs) * 1000;
+      details.batchPath = {
+        ms: batchWholeMs,
+        postMs: batched.ms,
+        postFailures: batched.failures,
+        requests: batched.latencies.length,
+        postP50: quantile(batched.latencies, 0.5),
+        postP99: quantile(batched.latencies, 0.99),
+        apiCpuMicrosPerJob: (apiCpu3 - apiCpu2) / jobs,
+        workerCpuMicrosPerJob: (workerCpu3 - workerCpu2) / jobs,
+        verification: await verify(databaseUrl, 4),
+      };
+      log(
+        `(b2) whole path through POST /analyses/batch (${batchSize} a request): ${jobs} analyses COMPLETED in ` +
+          `${(batchWholeMs / 1000).toFixed(2)} s = ${batchRate.toFixed(0)} jobs/s ` +
+          `(requests alone ${((jobs / batched.ms) * 1000).toFixed(0)} analyses/s, ${batched.failures} refused)`,
       );
 
       // (d) the worker leg and priority-1 latency under a full queue
@@ -324,8 +398,13 @@ module.exports = {
         details.wholePath.verification.completed_runs === jobs &&
         details.workerLeg.verification.completed === fill &&
         details.urgent.verification.completed === urgentCount &&
-        posted.failures === 0;
+        details.batchPath.verification.completed === jobs &&
+        details.batchPath.verification.findings === jobs &&
+        details.batchPath.verification.completed_runs === jobs &&
+        posted.failures === 0 &&
+        batched.failures === 0;
       const wholePass = verified && wholeRate >= 1_000 && wholeRate >= 0.5 * bullRate;
+      const batchPass = verified && batchRate >= 1_000 && batchRate >= 0.5 * bullRate;
       /** @type {(variant: string, rate: number, extra?: Partial<import('../lib/harness').ResultRow>) => import('../lib/harness').ResultRow} */
       const row = (variant, rate, extra = {}) => ({
         variant,
@@ -349,6 +428,13 @@ module.exports = {
             target: '>= 50%, >= 1,000/s',
             pass: wholePass,
           }),
+          row(`(b2) whole path through POST /analyses/batch (${batchSize} a request), jobs/s`, batchRate, {
+            p50: details.batchPath.postP50,
+            p99: details.batchPath.postP99,
+            cpuMicrosPerRequest: details.batchPath.apiCpuMicrosPerJob + details.batchPath.workerCpuMicrosPerJob,
+            target: '>= 50%, >= 1,000/s',
+            pass: batchPass,
+          }),
           row('(c) queue leg: outbox -> relay -> Bull -> no-op handler, jobs/s', legRate),
           row('(d) worker leg: seeded rows -> RECORD_SUMMARY -> findings, jobs/s', workerRate),
           row('(d) priority-1 start latency under a full queue (p50, p99 ms)', NaN, {
@@ -367,6 +453,13 @@ module.exports = {
             `(targets >= 50% and >= 1,000 jobs/s: ${wholePass ? 'met' : 'MISSED'}). The POSTs alone ran at ${postRate.toFixed(0)}/s ` +
             `(p50 ${details.wholePath.postP50.toFixed(1)} ms, p99 ${details.wholePath.postP99.toFixed(1)} ms per POST); CPU per job: ` +
             `API ${details.wholePath.apiCpuMicrosPerJob.toFixed(0)} µs, worker ${details.wholePath.workerCpuMicrosPerJob.toFixed(0)} µs (PostgreSQL's and Redis's not included).`,
+          `(b2) Whole path through POST /analyses/batch: the same ${jobs.toLocaleString('en-US')} RECORD_SUMMARY analyses requested ` +
+            `${batchSize} a request (${details.batchPath.requests} requests, each patient over their own record), ` +
+            `${(batchWholeMs / 1000).toFixed(2)} s from the first POST to the last COMPLETED: ${batchRate.toFixed(0)} jobs/s, ` +
+            `${((batchRate / bullRate) * 100).toFixed(1)}% of (a) (targets >= 50% and >= 1,000 jobs/s: ${batchPass ? 'met' : 'MISSED'}). ` +
+            `The requests alone: ${((jobs / batched.ms) * 1000).toFixed(0)} analyses/s (p50 ${details.batchPath.postP50.toFixed(1)} ms, ` +
+            `p99 ${details.batchPath.postP99.toFixed(1)} ms per request); CPU per job: API ${details.batchPath.apiCpuMicrosPerJob.toFixed(0)} µs, ` +
+            `worker ${details.batchPath.workerCpuMicrosPerJob.toFixed(0)} µs.`,
           `(c) Queue leg: ${fill.toLocaleString('en-US')} outbox rows inserted in one statement, relayed and run by the analysis processor with its work ` +
             `replaced by a no-op: ${legRate.toFixed(0)} jobs/s, ${((legRate / bullRate) * 100).toFixed(1)}% of (a) (target >= 50%).`,
           `(d) Worker leg: ${fill.toLocaleString('en-US')} priority-10 analyses seeded as rows with their outbox messages, drained by the real job ` +
@@ -374,7 +467,7 @@ module.exports = {
             `${urgentCount} priority-1 analyses requested through the API (one every ~20 ms) while ${queued.json.waiting} jobs waited: ` +
             `start latency (created_at to started_at) p50 ${details.urgent.p50.toFixed(0)} ms, p95 ${details.urgent.p95.toFixed(0)} ms, ` +
             `p99 ${details.urgent.p99.toFixed(0)} ms, max ${details.urgent.max.toFixed(0)} ms; the whole fill took ${(fillMs / 1000).toFixed(1)} s.`,
-          `Verification: ${verified ? 'every analysis COMPLETED once with one finding and one COMPLETED run; no POST refused' : `FAILED ${JSON.stringify({ whole: details.wholePath.verification, fill: details.workerLeg.verification, urgent: details.urgent.verification, postFailures: posted.failures })}`}.`,
+          `Verification: ${verified ? 'every analysis COMPLETED once with one finding and one COMPLETED run; no POST refused' : `FAILED ${JSON.stringify({ whole: details.wholePath.verification, batch: details.batchPath.verification, postBatchFailures: batched.failures, fill: details.workerLeg.verification, urgent: details.urgent.verification, postFailures: posted.failures })}`}.`,
           `Servers: the API app and the worker app from dist/, one process each (DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE}); the load generator in the runner.`,
         ],
         details,
