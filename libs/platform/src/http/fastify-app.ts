@@ -1,6 +1,5 @@
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
-import { fastifyRequestContext } from '@fastify/request-context';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
@@ -13,6 +12,7 @@ import { rateLimited } from './rate-limit';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 import { securityHeadersFor } from './security-headers';
 import { installRequestLog } from '../logging/logging.module';
+import { installRequestContext } from '../context/request-context';
 import { sendProblem } from '../errors/problem-details.filter';
 
 /** A JSON-escaped NUL (not preceded by an escaping backslash): PostgreSQL cannot store it in text. */
@@ -43,7 +43,9 @@ export function fastifyOptions(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES' | 'T
 }
 
 export function createFastifyAdapter(env: Pick<AppEnvironment, 'BODY_LIMIT_BYTES' | 'TRUST_PROXY'>): FastifyAdapter {
-  return new FastifyAdapter(fastifyOptions(env));
+  // No Nest middleware anywhere (the request log, context, headers and limits are Fastify hooks), so
+  // no @fastify/middie either: Nest would otherwise register it and run its hook on every request.
+  return new FastifyAdapter({ ...fastifyOptions(env), skipMiddie: true });
 }
 
 /**
@@ -57,8 +59,9 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   app.flushLogs();
   app.enableShutdownHooks();
 
-  // The request's async context (RequestContext), entered before any other hook runs.
-  await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: String(request.id) }) });
+  const fastify = app.getHttpAdapter().getInstance();
+  // The request's async context (RequestContext), entered before any other hook of ours runs.
+  installRequestContext(fastify);
   const rateLimitMax: number = config.get('RATE_LIMIT_MAX', { infer: true });
   const rateLimitWindowMs: number = config.get('RATE_LIMIT_TTL_SECONDS', { infer: true }) * 1000;
   await app.register(rateLimit, {
@@ -94,7 +97,6 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
     },
   });
 
-  const fastify = app.getHttpAdapter().getInstance();
   // Fastify's own JSON parser (with its prototype-poisoning guards), but with errors Nest cannot
   // blur: Nest turns Fastify errors into bare HttpExceptions, which would lose MALFORMED_BODY.
   // Apps are created with `bodyParser: false`; other media types get 415.
@@ -122,6 +124,9 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   });
   installRequestLog(app);
   const duration = app.get(MetricsRegistry).httpRequestDuration();
+  // One child per label set, looked up by a string key: prom-client otherwise hashes the label
+  // object on every observation. Bounded like the label set itself (route templates, not URLs).
+  const durationByLabels = new Map<string, { observe(seconds: number): void }>();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeadersFor(request.url));
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -130,10 +135,13 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL, keeps the label set bounded.
     const route = request.routeOptions.url ?? 'unmatched';
-    duration.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = durationByLabels.get(key);
+    if (!child) {
+      child = duration.labels({ method: request.method, route, status_code: String(reply.statusCode) });
+      durationByLabels.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
     done();
   });
 }
