@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig, MetricsRegistry } from '@itinera/platform';
 import { rowsOf, ScopedQuery } from './scoped-query';
 import { currentScope, SET_SCOPE_SQL, type DatabaseScope } from './tenant-scope';
-import { describeStatement, queryDurationHistogram, registerPoolGauges } from './query-metrics';
+import { queryDurationHistogram, registerPoolGauges, statementDurationRecorder } from './query-metrics';
 import { timedPgClient } from './timed-pg-client';
 import { isRetryableTransactionError, retryDelayMs } from './transaction-retry';
 
@@ -59,12 +59,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     metrics: MetricsRegistry,
   ) {
     const slowQueryMs = config.get('DATABASE_SLOW_QUERY_MS', { infer: true });
-    const durations = queryDurationHistogram(metrics);
+    const recordDuration = statementDurationRecorder(queryDurationHistogram(metrics));
     const logger = new Logger(PrismaService.name);
     const pool = new Pool({
       // Every statement, Prisma's or raw, is timed at the driver.
       Client: timedPgClient((sql, durationMs) => {
-        durations.observe(describeStatement(sql), durationMs / 1000);
+        recordDuration(sql, durationMs);
         if (slowQueryMs > 0 && durationMs >= slowQueryMs) {
           logger.warn({ durationMs: Math.round(durationMs), sql: sql.slice(0, 2_000) }, 'slow query');
         }

@@ -29,6 +29,29 @@ export function queryDurationHistogram(registry: MetricsRegistry): Histogram<'op
   );
 }
 
+/** Distinct statements whose labels are remembered; past it the memo starts again (inlined values). */
+const STATEMENT_MEMO_SIZE = 2_000;
+
+/**
+ * Records a statement's duration under its labels. The labels (two regular expressions over the
+ * SQL) and prom-client's child for them are worked out once per statement text and remembered:
+ * hot paths send the same few texts thousands of times a second.
+ */
+export function statementDurationRecorder(
+  histogram: Histogram<'operation' | 'table'>,
+): (sql: string, durationMs: number) => void {
+  const children = new Map<string, { observe(seconds: number): void }>();
+  return (sql, durationMs) => {
+    let child = children.get(sql);
+    if (!child) {
+      if (children.size >= STATEMENT_MEMO_SIZE) children.clear();
+      child = histogram.labels(describeStatement(sql));
+      children.set(sql, child);
+    }
+    child.observe(durationMs / 1000);
+  };
+}
+
 export function registerPoolGauges(registry: MetricsRegistry, pool: Pool): void {
   registry.getOrCreate(
     'db_pool_connections',
