@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { PatientAnalysis } from '@prisma/client';
 import { AppConfig, RequestContext, type Principal } from '@itinera/platform';
 import { AuditService } from '@itinera/audit';
+import type { PgStatement } from '@itinera/prisma';
 import { ANALYSIS_QUEUE, OutboxService } from '@itinera/queues';
 import { PatientRecordAccess } from '../access/patient-record-access.service';
 import { accessActorOf } from '../access/record-access.types';
@@ -27,28 +28,42 @@ import { analysisJobOptions } from './jobs/analysis-job-options';
 const AUDIT_RESOURCE = 'patient-analysis';
 
 /**
- * The `patient-analysis.requested` entries of a batch in one statement, in the items' order: the
- * columns AuditService.record writes, for the request's actor, IP, user agent and request id (the
- * audit trigger chains each row as it would a single insert).
+ * The `patient-analysis.requested` entries of one request or a batch in one statement, in the
+ * items' order: the columns AuditService.record writes, for the request's actor, IP, user agent and
+ * request id (the audit trigger chains each row as it would a single insert).
  */
-const REQUESTED_AUDIT_MANY_SQL = `INSERT INTO audit_log
+const REQUESTED_AUDIT_SQL = `INSERT INTO audit_log
     (tenant_id, actor_type, actor_id, action, resource_type, resource_id, before, after, metadata, ip, user_agent, request_id)
   SELECT app_current_tenant(), $2::"AuditActorType", $3, 'patient-analysis.requested', 'patient-analysis',
          e.resource_id, NULL, e.after, e.metadata, $4::inet, $5, $6
     FROM jsonb_to_recordset($1::jsonb) AS e(n int, resource_id text, after jsonb, metadata jsonb)
    ORDER BY e.n`;
 
-/** Actor, IP, user agent and request id of the current request, as AuditService.record takes them. */
-function auditContext(): unknown[] {
+/**
+ * The statement writing `patient-analysis.requested` for `analyses` (REQUESTED_AUDIT_SQL), with the
+ * actor, IP, user agent and request id of the current request, as AuditService.record takes them.
+ */
+function requestedAudit(analyses: { id: string; after: Record<string, unknown>; grantId?: string }[]): PgStatement {
   const actor = RequestContext.get('actor') ?? { type: 'SYSTEM' as const };
   const ip = RequestContext.get('ip');
-  return [
-    actor.type,
-    actor.id ?? null,
-    ip && isIP(ip) ? ip : null,
-    RequestContext.get('userAgent')?.slice(0, 500) ?? null,
-    RequestContext.get('requestId') ?? null,
-  ];
+  return {
+    text: REQUESTED_AUDIT_SQL,
+    values: [
+      JSON.stringify(
+        analyses.map((a, n) => ({
+          n,
+          resource_id: a.id,
+          after: a.after,
+          metadata: a.grantId ? { grantId: a.grantId } : null,
+        })),
+      ),
+      actor.type,
+      actor.id ?? null,
+      ip && isIP(ip) ? ip : null,
+      RequestContext.get('userAgent')?.slice(0, 500) ?? null,
+      RequestContext.get('requestId') ?? null,
+    ],
+  };
 }
 
 /**
@@ -108,14 +123,17 @@ export class AnalysisRequestsService {
           priority: body.priority,
           ...analysisJobOptions(this.config),
         });
-        // Last: the audit chain's per-tenant lock is then held only until the commit.
-        await this.audit.record(tx.raw, {
-          action: 'patient-analysis.requested',
-          resourceType: AUDIT_RESOURCE,
-          resourceId: id,
-          after: { repositoryId, kind: body.kind, priority: body.priority, status: created.status, estimatedCost },
-          metadata: access.grantId ? { grantId: access.grantId } : undefined,
-        });
+        // Last, deferred: it goes out with COMMIT, so the audit chain's per-tenant lock (taken by the
+        // insert) is held for that one round trip only; a tenant's requests queue on it.
+        tx.defer(
+          requestedAudit([
+            {
+              id,
+              after: { repositoryId, kind: body.kind, priority: body.priority, status: created.status, estimatedCost },
+              grantId: access.grantId,
+            },
+          ]),
+        );
         return created;
       },
     );
@@ -187,12 +205,11 @@ export class AnalysisRequestsService {
             ...options,
           })),
         );
-        // Last, as for one request: the audit chain's per-tenant lock is then held only until the commit.
-        await tx.query(REQUESTED_AUDIT_MANY_SQL, [
-          JSON.stringify(
+        // Last, deferred as for one request: it goes out with COMMIT (the audit chain's lock for one round trip).
+        tx.defer(
+          requestedAudit(
             planned.map((p, i) => ({
-              n: i,
-              resource_id: p.id,
+              id: p.id,
               after: {
                 repositoryId: p.repositoryId,
                 kind: p.kind,
@@ -200,11 +217,10 @@ export class AnalysisRequestsService {
                 status: 'QUEUED',
                 estimatedCost: p.estimatedCost,
               },
-              metadata: accesses[i].grantId ? { grantId: accesses[i].grantId } : null,
+              grantId: accesses[i].grantId,
             })),
           ),
-          ...auditContext(),
-        ]);
+        );
         const byId = new Map(created.map((row) => [row.id, row]));
         return planned.map((p) => byId.get(p.id)!);
       },
