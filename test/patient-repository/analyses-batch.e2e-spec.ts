@@ -124,18 +124,27 @@ describe('analyses: a batch of requests', () => {
       ),
     );
 
+    // One row per item (rows of one transaction share their time, so the log's order among them is the ids').
     const logA = (await accessLogOf(world.repositoryId)).filter((r) => ids.includes(r.resource_id!));
-    expect(logA).toEqual([
-      expect.objectContaining({
-        actor_id: specialist.userId,
-        action: 'ANALYSIS',
-        resource_id: ids[0],
-        grant_id: grantA,
-        outcome: 'ALLOWED',
-        categories: ['ALLERGIES', 'MEDICATIONS'],
-      }),
-      expect.objectContaining({ resource_id: ids[2], grant_id: grantA, outcome: 'ALLOWED' }),
-    ]);
+    expect(logA).toHaveLength(2);
+    expect(logA).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          actor_id: specialist.userId,
+          action: 'ANALYSIS',
+          resource_id: ids[0],
+          grant_id: grantA,
+          outcome: 'ALLOWED',
+          categories: ['ALLERGIES', 'MEDICATIONS'],
+        }),
+        expect.objectContaining({
+          resource_id: ids[2],
+          grant_id: grantA,
+          outcome: 'ALLOWED',
+          categories: ['MEDICATIONS'],
+        }),
+      ]),
+    );
     const logB = (await accessLogOf(other.repositoryId)).filter((r) => ids.includes(r.resource_id!));
     expect(logB).toEqual([expect.objectContaining({ resource_id: ids[1], grant_id: grantB, outcome: 'ALLOWED' })]);
   });
