@@ -1,92 +1,9 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Query, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
-// pg's own value serialisation, the one its Query uses for every bound parameter.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { prepareValue } = require('pg/lib/utils') as { prepareValue: (value: unknown) => unknown };
-import type { PrismaService, Tx } from './prisma.service';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { sendPipelined, type PgStatement } from './pipelined-query';
+import type { PrismaService, SqlTx } from './prisma.service';
 import { currentScope, SET_SCOPE_SQL, type DatabaseScope } from './tenant-scope';
 import { isRetryableTransactionError, retryDelayMs } from './transaction-retry';
-
-/** One statement written in code; values travel as bound parameters, never inlined. */
-export interface PgStatement {
-  text: string;
-  values?: readonly unknown[];
-}
-
-/** The wire-protocol calls of pg's Connection used here (pg types it loosely). */
-interface WireConnection {
-  parse(message: { text: string; name: string; types: unknown[] }): void;
-  bind(message: { portal: string; statement: string; values: unknown[]; valueMapper?: unknown }): void;
-  describe(message: { type: 'P'; name: string }): void;
-  execute(message: { portal: string }): void;
-  close(message: { type: 'S'; name: string }): void;
-  sync(): void;
-  /** Statements prepared on the connection (shared with ScopedQuery, which names them the same way). */
-  itineraPrepared?: Set<string>;
-}
-
-/** ScopedQuery's naming, so a statement both use is parsed once per connection. */
-const names = new Map<string, string>();
-const statementName = (sql: string) => {
-  let name = names.get(sql);
-  if (!name) {
-    name = `itinera_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-    // Statements are written in code, so the map stays small; a bound keeps it so regardless.
-    if (names.size < 10_000) names.set(sql, name);
-  }
-  return name;
-};
-
-/**
- * Several prepared statements in ONE round trip: Bind/Execute of each (Parse first on a connection
- * that has not prepared it) before a single Sync. Inside an explicit transaction (BEGIN sent
- * earlier or first in the batch) they simply run in order; an error skips the rest up to the Sync
- * and leaves the transaction aborted. Results arrive as pg's multi-result array, one per statement.
- */
-class PipelinedQuery extends Query {
-  private connection?: WireConnection;
-  /** Values serialised up front, so a value pg cannot send fails this call rather than the connection. */
-  private readonly bound: unknown[][];
-
-  constructor(private readonly statements: PgStatement[]) {
-    // The text is what the timed client observes and logs when slow: the statements, in order.
-    super({ text: statements.map((s) => s.text).join(';\n') });
-    this.bound = statements.map((s) => (s.values ?? []).map((v) => prepareValue(v)));
-  }
-
-  requiresPreparation(): boolean {
-    return true;
-  }
-
-  prepare(connection: WireConnection): void {
-    const prepared = (connection.itineraPrepared ??= new Set());
-    this.statements.forEach((statement, i) => {
-      const name = statementName(statement.text);
-      if (!prepared.has(name)) {
-        // Closing a statement that does not exist is not an error.
-        connection.close({ type: 'S', name });
-        connection.parse({ text: statement.text, name, types: [] });
-        prepared.add(name);
-      }
-      connection.bind({ portal: '', statement: name, values: this.bound[i] });
-      connection.describe({ type: 'P', name: '' });
-      connection.execute({ portal: '' });
-    });
-    connection.sync();
-    this.connection = connection;
-  }
-
-  /** Statements after the failing one were not parsed: forget what this connection prepared. */
-  handleError(error: Error, connection: unknown): void {
-    this.connection?.itineraPrepared?.clear();
-    (Query.prototype as unknown as { handleError(e: Error, c: unknown): void }).handleError.call(
-      this,
-      error,
-      connection,
-    );
-  }
-}
 
 /**
  * A tenant-scoped transaction on one pooled connection of PrismaService's pool, with prepared
@@ -101,24 +18,23 @@ export class PgTransaction {
   private readonly deferred: PgStatement[] = [];
 
   /**
-   * The raw-statement part of Prisma's transaction client, for services whose `tx` methods only
-   * send raw SQL (`$queryRawUnsafe`, `$executeRawUnsafe`), e.g. AuditService.record and
-   * OutboxService.enqueue: they then write in this transaction. Anything else on it is undefined.
+   * This transaction as an SqlTx, for services that take one (AuditService.record,
+   * OutboxService.enqueue, the analysis budget): they then write in this transaction.
    */
-  readonly raw: Tx;
+  readonly raw: SqlTx;
 
   constructor(
     private readonly client: PoolClient,
     private readonly scope: DatabaseScope,
   ) {
-    const raw = {
-      $queryRawUnsafe: (text: string, ...values: unknown[]) => this.query(text, values),
+    const raw: SqlTx = {
+      $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await this.query(text, values)) as T,
       $executeRawUnsafe: async (text: string, ...values: unknown[]) => {
         const [result] = await this.send([{ text, values }]);
         return result.rowCount ?? 0;
       },
     };
-    this.raw = raw as unknown as Tx;
+    this.raw = raw;
   }
 
   /**
@@ -173,17 +89,12 @@ export class PgTransaction {
       this.begun = true;
     }
     prefix.push(...this.deferred.splice(0));
-    const all = [...prefix, ...statements];
-    const results = await new Promise<QueryResult | QueryResult[]>((resolve, reject) => {
-      // The callback goes in as an argument (pg sets it on the query), so the timed client times it.
-      const done = (error: Error | null, result?: QueryResult | QueryResult[]) =>
-        error ? reject(error) : resolve(result!);
-      (this.client.query as (query: unknown, callback: unknown) => void)(new PipelinedQuery(all), done);
-    });
-    const list = Array.isArray(results) ? results : [results];
-    return list.slice(prefix.length);
+    const results = await sendPipelined(this.client, [...prefix, ...statements], statements);
+    return results.slice(prefix.length);
   }
 }
+
+export type { PgStatement };
 
 export interface PgTransactionOptions extends DatabaseScope {
   /** Runs of the whole unit of work before a serialization failure or deadlock is given up (default 5). */

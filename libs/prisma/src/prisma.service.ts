@@ -4,7 +4,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig, MetricsRegistry } from '@itinera/platform';
-import { rowsOf, ScopedQuery } from './scoped-query';
+import { sendPipelined } from './pipelined-query';
 import { currentScope, SET_SCOPE_SQL, type DatabaseScope } from './tenant-scope';
 import { queryDurationHistogram, registerPoolGauges, statementDurationRecorder } from './query-metrics';
 import { timedPgClient } from './timed-pg-client';
@@ -12,6 +12,16 @@ import { isRetryableTransactionError, retryDelayMs } from './transaction-retry';
 
 /** The client a unit of work receives inside `PrismaService.transaction`. */
 export type Tx = Prisma.TransactionClient;
+
+/**
+ * A transaction that raw SQL can be written in: Prisma's (`Tx`) or a PgTransaction's `raw`. Services
+ * that only send raw statements (the audit log, the outbox, the analysis budget) take this, so they
+ * can join either kind of transaction, and the compiler stops them from using Prisma's models in it.
+ */
+export interface SqlTx {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
 
 export interface TransactionOptions extends DatabaseScope {
   /** Defaults to PostgreSQL's READ COMMITTED. */
@@ -156,25 +166,25 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   /**
    * A scoped statement in one round trip, for hot paths: the scope's `set_config` and the statement
    * go out as prepared statements before a single Sync, which PostgreSQL runs as one implicit
-   * transaction (see ScopedQuery). `sql` is written in code; values are bound parameters.
+   * transaction, so the scope (set locally) holds for the statement and ends with it (see
+   * PipelinedQuery). `sql` is written in code; values are bound parameters.
    */
   async tenantQuery<R extends QueryResultRow = QueryResultRow>(
     sql: string,
     values: readonly unknown[] = [],
     scope?: DatabaseScope,
   ): Promise<R[]> {
-    const query = new ScopedQuery<R>(currentScope(scope), sql, values);
+    const { tenantId, scope: platform } = currentScope(scope);
     const client = await this.pool.connect();
     let failure: Error | undefined;
     try {
-      const results = await new Promise<QueryResult<R> | QueryResult<R>[]>((resolve, reject) => {
-        // The callback goes in as an argument (pg sets it on the query) so that the timed client
-        // times the statement like any other.
-        const done = (error: Error | null, result?: QueryResult<R> | QueryResult<R>[]) =>
-          error ? reject(error) : resolve(result!);
-        (client.query as (query: unknown, callback: unknown) => void)(query, done);
-      });
-      return rowsOf(results);
+      const statement = { text: sql, values };
+      const results = await sendPipelined(
+        client,
+        [{ text: SET_SCOPE_SQL, values: [tenantId ?? '', platform ?? ''] }, statement],
+        [statement],
+      );
+      return results[results.length - 1].rows as R[];
     } catch (error) {
       failure = error as Error;
       throw error;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobOptions } from 'bull';
 import type { OutboxMessage, Prisma } from '@prisma/client';
 import { TimeIdCursor, type TimeIdPosition } from '@itinera/platform';
-import { PrismaService, type Tx } from '@itinera/prisma';
+import { PrismaService, type SqlTx } from '@itinera/prisma';
 
 /** A message claimed by a relay pass. */
 export interface ClaimedOutboxMessage {
@@ -42,7 +42,7 @@ export class OutboxRepository {
    * Prisma's per-row insert cost ~0.75 ms a row, more than the insert itself. Ids are made here
    * (unless given), so their order does not rest on RETURNING's.
    */
-  async insert(tx: Tx, rows: Prisma.OutboxMessageCreateManyInput[]): Promise<string[]> {
+  async insert(tx: SqlTx, rows: Prisma.OutboxMessageCreateManyInput[]): Promise<string[]> {
     if (rows.length === 0) return [];
     const values = rows.map((row) => ({
       id: row.id ?? randomUUID(),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '@prisma/client';
 import { RequestContext } from '@itinera/platform';
-import type { Tx } from '@itinera/prisma';
+import type { SqlTx } from '@itinera/prisma';
 import type { JobData, JobName, QueueName } from '../queue-registry';
 import { OutboxRepository } from './outbox.repository';
 
@@ -41,13 +41,13 @@ export class OutboxService {
   constructor(private readonly repository: OutboxRepository) {}
 
   /** Records one job to run after `tx` commits; returns the message id (also its Bull job id). */
-  async enqueue(tx: Tx, message: AnyOutboxMessage): Promise<string> {
+  async enqueue(tx: SqlTx, message: AnyOutboxMessage): Promise<string> {
     const [id] = await this.repository.insert(tx, [this.toRow(message)]);
     return id;
   }
 
   /** Records several jobs in one statement; returns their ids in order. */
-  async enqueueMany(tx: Tx, messages: AnyOutboxMessage[]): Promise<string[]> {
+  async enqueueMany(tx: SqlTx, messages: AnyOutboxMessage[]): Promise<string[]> {
     if (messages.length === 0) return [];
     return this.repository.insert(
       tx,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AnalysisKind } from '@prisma/client';
 import { AppConfig } from '@itinera/platform';
-import type { Tx } from '@itinera/prisma';
+import type { SqlTx } from '@itinera/prisma';
 import { budgetExceeded } from './analysis-costs.errors';
 import { costOf, modelPricesOf, roundMoney } from './model-pricing';
 
@@ -67,7 +67,7 @@ export class AnalysisBudgetService {
    * ones committed. Call it BEFORE inserting the analysis row with its `estimated_cost` (the row
    * would otherwise count twice), in the transaction that inserts it. No budget row: no limit, no lock.
    */
-  async reserve(tx: Tx, tenantId: string, estimatedCost: number): Promise<void> {
+  async reserve(tx: SqlTx, tenantId: string, estimatedCost: number): Promise<void> {
     const [budget] = await tx.$queryRawUnsafe<{ monthly_limit: number }[]>(
       'SELECT monthly_limit::float8 AS monthly_limit FROM analysis_budgets WHERE tenant_id = $1::uuid FOR UPDATE',
       tenantId,
@@ -86,7 +86,7 @@ export class AnalysisBudgetService {
   }
 
   /** The budget and this month's figures, read in `tx` (tenant-scoped). */
-  async usage(tx: Tx, tenantId: string): Promise<BudgetUsage> {
+  async usage(tx: SqlTx, tenantId: string): Promise<BudgetUsage> {
     const [budget] = await tx.$queryRawUnsafe<{ monthly_limit: number; updated_at: Date }[]>(
       'SELECT monthly_limit::float8 AS monthly_limit, updated_at FROM analysis_budgets WHERE tenant_id = $1::uuid',
       tenantId,
@@ -102,7 +102,7 @@ export class AnalysisBudgetService {
     };
   }
 
-  private async usageRow(tx: Tx, tenantId: string): Promise<UsageRow> {
+  private async usageRow(tx: SqlTx, tenantId: string): Promise<UsageRow> {
     const [row] = await tx.$queryRawUnsafe<UsageRow[]>(USAGE_SQL, tenantId);
     return row;
   }
