@@ -2,9 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { PatientAnalysis } from '@prisma/client';
-import { AppConfig, RequestContext, type Principal } from '@itinera/platform';
+import { AppConfig, type Principal } from '@itinera/platform';
 import { AuditService } from '@itinera/audit';
 import type { PgStatement } from '@itinera/prisma';
 import { ANALYSIS_QUEUE, OutboxService } from '@itinera/queues';
@@ -27,43 +26,11 @@ import { analysisJobOptions } from './jobs/analysis-job-options';
 
 const AUDIT_RESOURCE = 'patient-analysis';
 
-/**
- * The `patient-analysis.requested` entries of one request or a batch in one statement, in the
- * items' order: the columns AuditService.record writes, for the request's actor, IP, user agent and
- * request id (the audit trigger chains each row as it would a single insert).
- */
-const REQUESTED_AUDIT_SQL = `INSERT INTO audit_log
-    (tenant_id, actor_type, actor_id, action, resource_type, resource_id, before, after, metadata, ip, user_agent, request_id)
-  SELECT app_current_tenant(), $2::"AuditActorType", $3, 'patient-analysis.requested', 'patient-analysis',
-         e.resource_id, NULL, e.after, e.metadata, $4::inet, $5, $6
-    FROM jsonb_to_recordset($1::jsonb) AS e(n int, resource_id text, after jsonb, metadata jsonb)
-   ORDER BY e.n`;
-
-/**
- * The statement writing `patient-analysis.requested` for `analyses` (REQUESTED_AUDIT_SQL), with the
- * actor, IP, user agent and request id of the current request, as AuditService.record takes them.
- */
-function requestedAudit(analyses: { id: string; after: Record<string, unknown>; grantId?: string }[]): PgStatement {
-  const actor = RequestContext.get('actor') ?? { type: 'SYSTEM' as const };
-  const ip = RequestContext.get('ip');
-  return {
-    text: REQUESTED_AUDIT_SQL,
-    values: [
-      JSON.stringify(
-        analyses.map((a, n) => ({
-          n,
-          resource_id: a.id,
-          after: a.after,
-          metadata: a.grantId ? { grantId: a.grantId } : null,
-        })),
-      ),
-      actor.type,
-      actor.id ?? null,
-      ip && isIP(ip) ? ip : null,
-      RequestContext.get('userAgent')?.slice(0, 500) ?? null,
-      RequestContext.get('requestId') ?? null,
-    ],
-  };
+/** The `patient-analysis.requested` entries of one request or a batch, as one statement (AuditService). */
+interface RequestedAnalysis {
+  id: string;
+  after: Record<string, unknown>;
+  grantId?: string;
 }
 
 /**
@@ -126,7 +93,7 @@ export class AnalysisRequestsService {
         // Last, deferred: it goes out with COMMIT, so the audit chain's per-tenant lock (taken by the
         // insert) is held for that one round trip only; a tenant's requests queue on it.
         tx.defer(
-          requestedAudit([
+          this.requestedAudit([
             {
               id,
               after: { repositoryId, kind: body.kind, priority: body.priority, status: created.status, estimatedCost },
@@ -207,7 +174,7 @@ export class AnalysisRequestsService {
         );
         // Last, deferred as for one request: it goes out with COMMIT (the audit chain's lock for one round trip).
         tx.defer(
-          requestedAudit(
+          this.requestedAudit(
             planned.map((p, i) => ({
               id: p.id,
               after: {
@@ -270,6 +237,19 @@ export class AnalysisRequestsService {
     );
     if (removeJob) await this.removeWaitingJob(analysisId);
     return toAnalysisResponse(row);
+  }
+
+  /** The `patient-analysis.requested` entries of `analyses`, in one statement, for the request's context. */
+  private requestedAudit(analyses: RequestedAnalysis[]): PgStatement {
+    return this.audit.statementFor(
+      analyses.map((a) => ({
+        action: 'patient-analysis.requested',
+        resourceType: AUDIT_RESOURCE,
+        resourceId: a.id,
+        after: a.after,
+        metadata: a.grantId ? { grantId: a.grantId } : undefined,
+      })),
+    );
   }
 
   /** Best effort: the row is CANCELLED already, so a job left behind is skipped when it runs. */
