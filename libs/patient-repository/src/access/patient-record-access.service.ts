@@ -1,44 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { isIP } from 'node:net';
 import type { RecordCategory } from '@prisma/client';
-import { AppError, RequestContext, TENANT_ADMIN_ROLES } from '@itinera/platform';
+import { AppError, RequestContext } from '@itinera/platform';
 import { pgTransaction, PrismaService, type PgStatement, type PgTransaction, type Tx } from '@itinera/prisma';
 import { AuditService, type AuditEventInput } from '@itinera/audit';
+import { healthDataForbidden, identityNotVerified, recordNotFound } from '../patient-repository.errors';
 import {
-  healthDataForbidden,
-  identityNotVerified,
-  recordNotFound,
-  scopeNotGranted,
-} from '../patient-repository.errors';
-import type { AccessActor, DenialReason, RecordAccess, RecordAccessRequest } from './record-access.types';
-
-/** Staff who administer patients (register, erase) and so may know a repository exists. */
-const STAFF_ROLES = [...TENANT_ADMIN_ROLES, 'MANAGER'];
-
-interface RepositoryRow {
-  id: string;
-  status: 'PENDING_IDENTITY' | 'ACTIVE' | 'ERASED';
-  patient_user_id: string;
-}
-
-interface LiveGrantRow {
-  id: string;
-  scopes: RecordCategory[];
-  purpose: string;
-}
-
-interface RepositoryGrantRow extends LiveGrantRow {
-  repository_id: string;
-  period_end: Date;
-}
+  bestGrant,
+  judge,
+  needsGrant,
+  STAFF_ROLES,
+  type AllowedDecision,
+  type Decision,
+  type LiveGrantRow,
+  type RepositoryGrantRow,
+  type RepositoryRow,
+} from './consent-decision';
+import type { AccessActor, RecordAccess, RecordAccessRequest } from './record-access.types';
 
 /** A refused read of `readMany`: its index among the requests and the error `read` would have thrown. */
 export interface AccessRefusal {
   index: number;
   error: AppError;
 }
-
-type Decision = { allowed: true; access: RecordAccess } | { allowed: false; reason: DenialReason; error: AppError };
 
 /** FOR SHARE: an erasure or a revocation waits for this read to finish, and vice versa. */
 const REPOSITORY_FOR_SHARE_SQL =
@@ -105,30 +89,16 @@ export class PatientRecordAccess {
     request: RecordAccessRequest,
     work: (tx: Tx, access: RecordAccess) => Promise<T>,
   ): Promise<T> {
-    let allowed: Decision | undefined;
-    let outcome: { denied: AppError } | { value: T };
-    try {
-      outcome = await this.prisma.tenantTransaction(async (tx) => {
-        allowed = undefined;
+    return this.guarded<Tx, AllowedDecision, T>(
+      (unit) => this.prisma.tenantTransaction(unit),
+      async (tx) => {
         const decision = await this.decide(tx, actor, request);
         await this.log(tx, actor, request, decision);
-        if (!decision.allowed) return { denied: decision.error };
-        allowed = decision;
-        return { value: await work(tx, decision.access) };
-      });
-    } catch (error) {
-      // An allowed read whose work answered a client error (an entry or analysis id that does not
-      // exist, a finished analysis): its transaction rolled back, any change of the work and the
-      // log row with it. The attempt is logged again on its own, so that probing ids under a live
-      // grant leaves its trace too.
-      if (allowed && error instanceof AppError && error.status < 500) {
-        const decision = allowed;
-        await this.prisma.tenantTransaction((tx) => this.log(tx, actor, request, decision));
-      }
-      throw error;
-    }
-    if ('denied' in outcome) throw outcome.denied;
-    return outcome.value;
+        return decision.allowed ? { allowed: decision } : { denied: decision.error };
+      },
+      (tx, decision) => work(tx, decision.access),
+      (tx, decision) => this.log(tx, actor, request, decision),
+    );
   }
 
   /**
@@ -143,27 +113,16 @@ export class PatientRecordAccess {
     request: RecordAccessRequest,
     work: (tx: PgTransaction, access: RecordAccess) => Promise<T>,
   ): Promise<T> {
-    let allowed: Decision | undefined;
-    let outcome: { denied: AppError } | { value: T };
-    try {
-      outcome = await pgTransaction(this.prisma, async (tx) => {
-        allowed = undefined;
+    return this.guarded<PgTransaction, AllowedDecision, T>(
+      (unit) => pgTransaction(this.prisma, unit),
+      async (tx) => {
         const decision = await this.decidePg(tx, actor, request);
         await this.logPg(tx, actor, request, decision);
-        if (!decision.allowed) return { denied: decision.error };
-        allowed = decision;
-        return { value: await work(tx, decision.access) };
-      });
-    } catch (error) {
-      // As in `read`: the work's client error rolled the log row back; log the attempt on its own.
-      if (allowed && error instanceof AppError && error.status < 500) {
-        const decision = allowed;
-        await pgTransaction(this.prisma, (tx) => this.logPg(tx, actor, request, decision));
-      }
-      throw error;
-    }
-    if ('denied' in outcome) throw outcome.denied;
-    return outcome.value;
+        return decision.allowed ? { allowed: decision } : { denied: decision.error };
+      },
+      (tx, decision) => work(tx, decision.access),
+      (tx, decision) => this.logPg(tx, actor, request, decision),
+    );
   }
 
   /**
@@ -180,28 +139,51 @@ export class PatientRecordAccess {
     work: (tx: PgTransaction, accesses: RecordAccess[]) => Promise<T>,
     refused: (refusals: AccessRefusal[]) => AppError,
   ): Promise<T> {
-    let allowed: Decision[] | undefined;
-    let outcome: { denied: AppError } | { value: T };
-    try {
-      outcome = await pgTransaction(this.prisma, async (tx) => {
-        allowed = undefined;
+    return this.guarded<PgTransaction, AllowedDecision[], T>(
+      (unit) => pgTransaction(this.prisma, unit),
+      async (tx) => {
         const decisions = await this.decideMany(tx, actor, requests);
         await this.logMany(tx, actor, requests, decisions);
         const refusals = decisions.flatMap((d, index) => (d.allowed ? [] : [{ index, error: d.error }]));
-        if (refusals.length > 0) return { denied: refused(refusals) };
-        allowed = decisions;
-        return {
-          value: await work(
-            tx,
-            decisions.map((d) => (d as Extract<Decision, { allowed: true }>).access),
-          ),
-        };
+        return refusals.length > 0 ? { denied: refused(refusals) } : { allowed: decisions as AllowedDecision[] };
+      },
+      (tx, decisions) =>
+        work(
+          tx,
+          decisions.map((d) => d.access),
+        ),
+      (tx, decisions) => this.logMany(tx, actor, requests, decisions),
+    );
+  }
+
+  /**
+   * What every read shares. In one transaction: `decideAndLog` (the decision and its access-log
+   * rows), then `work` if allowed. A refusal's transaction commits (its log rows and audit entries
+   * stay) before its error is thrown. An allowed read whose work answered a client error (an entry
+   * or analysis id that does not exist, a finished analysis, the budget) rolled back, its log rows
+   * with it: the attempt is logged again on its own (`logAgain`), so that probing ids under a live
+   * grant leaves its trace too.
+   */
+  private async guarded<Txn, Allowed, T>(
+    transaction: <R>(unit: (tx: Txn) => Promise<R>) => Promise<R>,
+    decideAndLog: (tx: Txn) => Promise<{ allowed: Allowed } | { denied: AppError }>,
+    work: (tx: Txn, allowed: Allowed) => Promise<T>,
+    logAgain: (tx: Txn, allowed: Allowed) => Promise<void>,
+  ): Promise<T> {
+    let allowed: { value: Allowed } | undefined;
+    let outcome: { denied: AppError } | { value: T };
+    try {
+      outcome = await transaction(async (tx) => {
+        allowed = undefined;
+        const decided = await decideAndLog(tx);
+        if ('denied' in decided) return { denied: decided.denied };
+        allowed = { value: decided.allowed };
+        return { value: await work(tx, decided.allowed) };
       });
     } catch (error) {
-      // As in `read`: the work's client error (e.g. the budget) rolled the rows back; log the attempts on their own.
       if (allowed && error instanceof AppError && error.status < 500) {
-        const decisions = allowed;
-        await pgTransaction(this.prisma, (tx) => this.logMany(tx, actor, requests, decisions));
+        const decided = allowed.value;
+        await transaction((tx) => logAgain(tx, decided));
       }
       throw error;
     }
@@ -365,67 +347,6 @@ export class PatientRecordAccess {
       SELECT id, status, patient_user_id FROM patient_repositories WHERE id = ${repositoryId}::uuid FOR UPDATE`;
     return row;
   }
-}
-
-/** Whether the decision needs the actor's live grant: a specialist reading someone else's existing record. */
-function needsGrant(actor: AccessActor, repository: RepositoryRow | undefined): boolean {
-  return (
-    repository !== undefined &&
-    repository.status !== 'ERASED' &&
-    repository.patient_user_id !== actor.id &&
-    actor.role === 'SPECIALIST'
-  );
-}
-
-/**
- * The grant LIVE_GRANT_SQL would pick among `grants` (live, of one specialist on one record): the
- * one covering most of `categories`, then the one ending last, then the lowest id.
- */
-function bestGrant(grants: RepositoryGrantRow[], categories: RecordCategory[]): LiveGrantRow | undefined {
-  const wanted = new Set(categories);
-  const covers = (g: RepositoryGrantRow) => new Set(g.scopes.filter((s) => wanted.has(s))).size;
-  return [...grants].sort(
-    (a, b) =>
-      covers(b) - covers(a) ||
-      b.period_end.getTime() - a.period_end.getTime() ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  )[0];
-}
-
-/**
- * The consent decision, from what the transaction read under its locks: the repository (none: no
- * such record) and, for a specialist, their live grant covering most of the categories.
- */
-function judge(
-  actor: AccessActor,
-  request: RecordAccessRequest,
-  repository: RepositoryRow | undefined,
-  grant: LiveGrantRow | undefined,
-): Decision {
-  const deny = (reason: DenialReason, error: AppError): Decision => ({ allowed: false, reason, error });
-  if (actor.type === 'API_KEY') return deny('NOT_A_USER', healthDataForbidden());
-  if (!repository || repository.status === 'ERASED') return deny('NO_SUCH_RECORD', recordNotFound());
-  const base = { repositoryId: repository.id, patientUserId: repository.patient_user_id };
-
-  if (repository.patient_user_id === actor.id) {
-    if (repository.status !== 'ACTIVE') return deny('IDENTITY_NOT_VERIFIED', identityNotVerified());
-    return { allowed: true, access: { ...base, via: 'PATIENT', categories: request.categories } };
-  }
-  if (actor.role !== 'SPECIALIST') {
-    return STAFF_ROLES.includes(actor.role ?? '')
-      ? deny('STAFF_NO_PHI_ACCESS', healthDataForbidden())
-      : deny('NOT_THE_PATIENT', recordNotFound());
-  }
-  if (!grant) return deny('NO_LIVE_GRANT', recordNotFound());
-  const covered = request.categories.filter((c) => grant.scopes.includes(c));
-  const missing = request.categories.filter((c) => !grant.scopes.includes(c));
-  if (missing.length > 0 && (!request.partial || covered.length === 0)) {
-    return deny('SCOPE_NOT_GRANTED', scopeNotGranted(missing));
-  }
-  return {
-    allowed: true,
-    access: { ...base, via: 'CONSENT', grantId: grant.id, purpose: grant.purpose, categories: covered },
-  };
 }
 
 /** The access-log row of one read, allowed or denied (who, what, under which grant, from where). */
