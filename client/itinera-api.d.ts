@@ -3342,14 +3342,18 @@ export interface components {
             updatedAt: string;
         };
         AnalysisBatchItemDto: {
-            /** Format: uuid */
-            repositoryId: string;
+            /** @description Which analyser runs; its categories are what the consent check covers. */
             kind: components["schemas"]["AnalysisKind"];
             /**
              * @description 1 runs first, 10 last (Bull's job priority).
              * @example 5
              */
             priority: number;
+            /**
+             * Format: uuid
+             * @description The record to analyse: the caller's own, or one shared with them under a live grant.
+             */
+            repositoryId: string;
         };
         CreateAnalysisBatchDto: {
             /** @description At least one, at most ANALYSIS_BATCH_MAX_ITEMS (100 by default). A record may appear more than once. */

@@ -1,30 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { AnalysisKind } from '@prisma/client';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsUUID, ValidateNested } from 'class-validator';
 import { AnalysisResponse } from './analysis.response';
-import { ANALYSIS_KINDS } from './create-analysis.dto';
+import { CreateAnalysisDto } from './create-analysis.dto';
 
 /** The hard ceiling of a batch; ANALYSIS_BATCH_MAX_ITEMS (at most this) is the configured one. */
 export const ANALYSIS_BATCH_HARD_LIMIT = 1_000;
 
-/** One analysis of a batch: which record, which analyser, which priority. */
-export class AnalysisBatchItemDto {
+/** One analysis of a batch: which record, and the kind and priority a single request takes. */
+export class AnalysisBatchItemDto extends CreateAnalysisDto {
+  /** The record to analyse: the caller's own, or one shared with them under a live grant. */
   @ApiProperty({ format: 'uuid' })
   @IsUUID()
   repositoryId!: string;
-
-  @ApiProperty({ enum: ANALYSIS_KINDS, enumName: 'AnalysisKind' })
-  @IsEnum(AnalysisKind)
-  kind!: AnalysisKind;
-
-  /** 1 runs first, 10 last (Bull's job priority). */
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10, example: 5 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(10)
-  priority!: number;
 }
 
 /**
