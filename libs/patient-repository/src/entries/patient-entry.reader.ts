@@ -49,22 +49,12 @@ export class PatientEntryReader {
     return rows.map((row) => this.decrypt(row));
   }
 
-  async readLive(tx: Tx, repositoryId: string, categories: readonly EntryCategory[]): Promise<DecryptedEntry[]> {
-    if (categories.length === 0) return [];
-    const rows = await tx.patientEntry.findMany({
-      where: { repositoryId, category: { in: [...categories] }, deletedAt: null },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      select: { id: true, category: true, version: true, data: true, createdAt: true, updatedAt: true },
-    });
-    return rows.map((row) => this.decrypt(row));
-  }
-
   /**
-   * `readLive` in a PgTransaction (from PatientRecordAccess.readPg): the same rows, one prepared
-   * statement; with `commit` the transaction commits in the same round trip (the read is the last
-   * statement of the unit of work).
+   * Every live entry of `categories`, oldest first, for an analyser: one prepared statement in the
+   * PgTransaction of PatientRecordAccess.readPg; with `commit` the transaction commits in the same
+   * round trip (the read is the last statement of the unit of work).
    */
-  async readLivePg(
+  async readLive(
     tx: PgTransaction,
     repositoryId: string,
     categories: readonly EntryCategory[],

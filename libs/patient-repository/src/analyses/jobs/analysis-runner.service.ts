@@ -110,7 +110,7 @@ export class AnalysisRunner {
         },
         // The read is the transaction's last statement: it commits in the same round trip.
         (tx, access) =>
-          this.reader.readLivePg(tx, claim.repository_id, access.categories as typeof analyser.categories, {
+          this.reader.readLive(tx, claim.repository_id, access.categories as typeof analyser.categories, {
             commit: true,
           }),
       );
