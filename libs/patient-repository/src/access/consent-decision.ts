@@ -30,6 +30,7 @@ export interface LiveGrantRow {
 
 export interface RepositoryGrantRow extends LiveGrantRow {
   repository_id: string;
+  specialist_user_id: string;
   period_end: Date;
 }
 

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { isIP } from 'node:net';
 import type { RecordCategory } from '@prisma/client';
 import { AppError, RequestContext } from '@itinera/platform';
-import { pgTransaction, PrismaService, type PgStatement, type PgTransaction, type Tx } from '@itinera/prisma';
+import {
+  pgTransaction,
+  PrismaService,
+  type DatabaseScope,
+  type PgStatement,
+  type PgTransaction,
+  type Tx,
+} from '@itinera/prisma';
 import { AuditService, type AuditEventInput } from '@itinera/audit';
 import { healthDataForbidden, identityNotVerified, recordNotFound } from '../patient-repository.errors';
 import {
@@ -16,7 +23,14 @@ import {
   type RepositoryGrantRow,
   type RepositoryRow,
 } from './consent-decision';
-import type { AccessActor, RecordAccess, RecordAccessRequest } from './record-access.types';
+import {
+  currentAccessContext,
+  type AccessActor,
+  type AccessContext,
+  type AccessRead,
+  type RecordAccess,
+  type RecordAccessRequest,
+} from './record-access.types';
 
 /** A refused read of `readMany`: its index among the requests and the error `read` would have thrown. */
 export interface AccessRefusal {
@@ -45,21 +59,24 @@ const LIVE_GRANT_SQL = `SELECT id, scopes::text[] AS scopes, purpose FROM consen
 const REPOSITORIES_FOR_SHARE_SQL =
   'SELECT id, status, patient_user_id FROM patient_repositories WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE';
 
-/** Every live grant of the specialist ($2) on the repositories ($1), locked in id order; `bestGrant` picks per read. */
-const LIVE_GRANTS_SQL = `SELECT id, repository_id, scopes::text[] AS scopes, purpose, period_end FROM consent_grants
-   WHERE repository_id = ANY($1::uuid[]) AND specialist_user_id = $2::uuid
+/** Every live grant of the specialists ($2) on the repositories ($1), locked in id order; `bestGrant` picks per read. */
+const LIVE_GRANTS_SQL = `SELECT id, repository_id, specialist_user_id, scopes::text[] AS scopes, purpose, period_end
+    FROM consent_grants
+   WHERE repository_id = ANY($1::uuid[]) AND specialist_user_id = ANY($2::uuid[])
      AND status = 'ACTIVE' AND period_start <= now() AND period_end > now()
    ORDER BY id
    FOR SHARE`;
 
-/** Access-log rows of several reads by one actor in one statement, in the reads' order. */
+/** Access-log rows of several reads (each with its own actor and request) in one statement, in the reads' order. */
 const ACCESS_LOG_MANY_SQL = `INSERT INTO phi_access_log
     (tenant_id, repository_id, actor_type, actor_id, actor_role, action, categories, resource_id,
      grant_id, purpose, outcome, reason, ip, user_agent, request_id)
-  SELECT app_current_tenant(), r.repository_id, $2, $3::uuid, $4, r.action, r.categories::"RecordCategory"[],
-         r.resource_id, r.grant_id, r.purpose, r.outcome::"AccessOutcome", r.reason, $5::inet, $6, $7
-    FROM jsonb_to_recordset($1::jsonb) AS r(n int, repository_id uuid, action text, categories text[],
-           resource_id uuid, grant_id uuid, purpose text, outcome text, reason text)
+  SELECT app_current_tenant(), r.repository_id, r.actor_type, r.actor_id, r.actor_role, r.action,
+         r.categories::"RecordCategory"[], r.resource_id, r.grant_id, r.purpose, r.outcome::"AccessOutcome", r.reason,
+         r.ip::inet, r.user_agent, r.request_id
+    FROM jsonb_to_recordset($1::jsonb) AS r(n int, repository_id uuid, actor_type text, actor_id uuid, actor_role text,
+           action text, categories text[], resource_id uuid, grant_id uuid, purpose text, outcome text, reason text,
+           ip text, user_agent text, request_id text)
    ORDER BY r.n`;
 
 const ACCESS_LOG_SQL = `INSERT INTO phi_access_log
@@ -139,11 +156,12 @@ export class PatientRecordAccess {
     work: (tx: PgTransaction, accesses: RecordAccess[]) => Promise<T>,
     refused: (refusals: AccessRefusal[]) => AppError,
   ): Promise<T> {
+    const reads = requests.map((request) => ({ actor, request }));
     return this.guarded<PgTransaction, AllowedDecision[], T>(
       (unit) => pgTransaction(this.prisma, unit),
       async (tx) => {
-        const decisions = await this.decideMany(tx, actor, requests);
-        await this.logMany(tx, actor, requests, decisions);
+        const decisions = await this.decideMany(tx, reads);
+        await this.logMany(tx, reads, decisions);
         const refusals = decisions.flatMap((d, index) => (d.allowed ? [] : [{ index, error: d.error }]));
         return refusals.length > 0 ? { denied: refused(refusals) } : { allowed: decisions as AllowedDecision[] };
       },
@@ -152,7 +170,40 @@ export class PatientRecordAccess {
           tx,
           decisions.map((d) => d.access),
         ),
-      (tx, decisions) => this.logMany(tx, actor, requests, decisions),
+      (tx, decisions) => this.logMany(tx, reads, decisions),
+    );
+  }
+
+  /**
+   * Several reads judged and answered each on its own, in one PgTransaction of `scope`'s tenant
+   * (the worker's analyses of one tenant, each for its own requester and job): the same decision as
+   * `read` per read (`decideMany`: the repositories FOR SHARE in id order, then every reading
+   * specialist's live grants on them FOR SHARE, one round trip), one access-log row per read naming
+   * its own actor and request (one statement), an audit entry per security-relevant read in its own
+   * context. A refused read does not stop the others: `work` gets the accesses in the reads' order,
+   * `undefined` for a refused one, and everything commits together; the answer gives each refused
+   * read's error (what `read` would have thrown) at its index.
+   */
+  async readEach<T>(
+    reads: AccessRead[],
+    work: (tx: PgTransaction, accesses: (RecordAccess | undefined)[]) => Promise<T>,
+    scope?: DatabaseScope,
+  ): Promise<{ value: T; refusals: (AppError | undefined)[] }> {
+    return this.guarded<PgTransaction, Decision[], { value: T; refusals: (AppError | undefined)[] }>(
+      (unit) => pgTransaction(this.prisma, unit, scope),
+      async (tx) => {
+        const decisions = await this.decideMany(tx, reads);
+        await this.logMany(tx, reads, decisions);
+        return { allowed: decisions };
+      },
+      async (tx, decisions) => ({
+        value: await work(
+          tx,
+          decisions.map((d) => (d.allowed ? d.access : undefined)),
+        ),
+        refusals: decisions.map((d) => (d.allowed ? undefined : d.error)),
+      }),
+      (tx, decisions) => this.logMany(tx, reads, decisions),
     );
   }
 
@@ -246,24 +297,31 @@ export class PatientRecordAccess {
     return judge(actor, request, repository, grant);
   }
 
-  /** `decidePg` for several requests: one round trip for every repository and grant, then `judge` per request. */
-  private async decideMany(
-    tx: PgTransaction,
-    actor: AccessActor,
-    requests: RecordAccessRequest[],
-  ): Promise<Decision[]> {
-    if (actor.type === 'API_KEY') return requests.map((r) => judge(actor, r, undefined, undefined));
-    const ids = [...new Set(requests.map((r) => r.repositoryId))].sort();
-    const statements: PgStatement[] = [{ text: REPOSITORIES_FOR_SHARE_SQL, values: [ids] }];
-    if (actor.role === 'SPECIALIST') statements.push({ text: LIVE_GRANTS_SQL, values: [ids, actor.id] });
-    const [repositoryRows, grantRows = []] = await tx.batch(statements);
+  /**
+   * `decidePg` for several reads (by one actor or several): one round trip for every repository and
+   * every reading specialist's live grants, then `judge` per read with the grant LIVE_GRANT_SQL would
+   * have picked for it (`bestGrant`).
+   */
+  private async decideMany(tx: PgTransaction, reads: AccessRead[]): Promise<Decision[]> {
+    const readers = reads.filter((r) => r.actor.type !== 'API_KEY');
+    const ids = [...new Set(readers.map((r) => r.request.repositoryId))].sort();
+    const specialists = [
+      ...new Set(readers.filter((r) => r.actor.role === 'SPECIALIST').map((r) => r.actor.id)),
+    ].sort();
+    const statements: PgStatement[] = [];
+    if (ids.length > 0) statements.push({ text: REPOSITORIES_FOR_SHARE_SQL, values: [ids] });
+    if (ids.length > 0 && specialists.length > 0) {
+      statements.push({ text: LIVE_GRANTS_SQL, values: [ids, specialists] });
+    }
+    const [repositoryRows = [], grantRows = []] = statements.length > 0 ? await tx.batch(statements) : [];
     const repositories = new Map((repositoryRows as RepositoryRow[]).map((r) => [r.id, r]));
     const grants = grantRows as RepositoryGrantRow[];
-    return requests.map((request) => {
+    return reads.map(({ actor, request }) => {
+      if (actor.type === 'API_KEY') return judge(actor, request, undefined, undefined);
       const repository = repositories.get(request.repositoryId);
       const grant = needsGrant(actor, repository)
         ? bestGrant(
-            grants.filter((g) => g.repository_id === request.repositoryId),
+            grants.filter((g) => g.repository_id === request.repositoryId && g.specialist_user_id === actor.id),
             request.categories,
           )
         : undefined;
@@ -271,20 +329,22 @@ export class PatientRecordAccess {
     });
   }
 
-  /** `logPg` for several reads: their rows in one statement (with the next round trip), an audit entry per security-relevant one. */
-  private async logMany(
-    tx: PgTransaction,
-    actor: AccessActor,
-    requests: RecordAccessRequest[],
-    decisions: Decision[],
-  ): Promise<void> {
-    const ip = RequestContext.get('ip');
-    const rows = requests.map((request, i) => {
+  /**
+   * `logPg` for several reads: their rows in one statement (with the next round trip), each naming
+   * its own actor and request; an audit entry per security-relevant one, written in its read's context.
+   */
+  private async logMany(tx: PgTransaction, reads: AccessRead[], decisions: Decision[]): Promise<void> {
+    const current = reads.some((r) => !r.context) ? currentAccessContext() : undefined;
+    const rows = reads.map(({ actor, request, context = current }, i) => {
       const decision = decisions[i];
       const access = decision.allowed ? decision.access : undefined;
+      const ip = context?.ip;
       return {
         n: i,
         repository_id: request.repositoryId,
+        actor_type: actor.type,
+        actor_id: actor.type === 'API_KEY' ? null : actor.id,
+        actor_role: actor.role ?? null,
         action: request.action,
         categories: access?.categories ?? request.categories,
         resource_id: request.resourceId ?? null,
@@ -292,23 +352,15 @@ export class PatientRecordAccess {
         purpose: access?.purpose ?? null,
         outcome: decision.allowed ? 'ALLOWED' : 'DENIED',
         reason: decision.allowed ? null : decision.reason,
+        ip: ip && isIP(ip) ? ip : null,
+        user_agent: context?.userAgent?.slice(0, 500) ?? null,
+        request_id: context?.requestId ?? null,
       };
     });
-    tx.defer({
-      text: ACCESS_LOG_MANY_SQL,
-      values: [
-        JSON.stringify(rows),
-        actor.type,
-        actor.type === 'API_KEY' ? null : actor.id,
-        actor.role ?? null,
-        ip && isIP(ip) ? ip : null,
-        RequestContext.get('userAgent')?.slice(0, 500) ?? null,
-        RequestContext.get('requestId') ?? null,
-      ],
-    });
-    for (let i = 0; i < requests.length; i++) {
-      const event = auditEventOf(requests[i], decisions[i]);
-      if (event) await this.audit.record(tx.raw, event);
+    tx.defer({ text: ACCESS_LOG_MANY_SQL, values: [JSON.stringify(rows)] });
+    for (let i = 0; i < reads.length; i++) {
+      const event = auditEventOf(reads[i].request, decisions[i]);
+      if (event) await inContext(reads[i].context, () => this.audit.record(tx.raw, event));
     }
   }
 
@@ -347,6 +399,11 @@ export class PatientRecordAccess {
       SELECT id, status, patient_user_id FROM patient_repositories WHERE id = ${repositoryId}::uuid FOR UPDATE`;
     return row;
   }
+}
+
+/** Runs `work` in the context a read belongs to (its request or job), for the audit entries it writes. */
+function inContext<T>(context: AccessContext | undefined, work: () => Promise<T>): Promise<T> {
+  return context ? RequestContext.run(context, work) : work();
 }
 
 /** The access-log row of one read, allowed or denied (who, what, under which grant, from where). */

@@ -1,5 +1,5 @@
 import type { RecordCategory } from '@prisma/client';
-import type { Principal, TenantRole } from '@itinera/platform';
+import { RequestContext, type Principal, type RequestContextStore, type TenantRole } from '@itinera/platform';
 import { ENTRY_CATEGORIES } from '../entries/entry-content';
 
 /** Every category of a record: personal information and the seven kinds of clinical entry. */
@@ -59,4 +59,29 @@ export interface RecordAccess {
   purpose?: string;
   /** The categories this read may return (all requested ones unless `partial`). */
   categories: RecordCategory[];
+}
+
+/**
+ * The request or job a read belongs to, as its access-log row and audit entries name it (request
+ * id, client address and user agent, the audit actor, the tenant).
+ */
+export type AccessContext = Pick<RequestContextStore, 'requestId' | 'tenantId' | 'actor' | 'ip' | 'userAgent'>;
+
+/** The current request's or job's AccessContext. */
+export function currentAccessContext(): AccessContext {
+  return {
+    requestId: RequestContext.get('requestId'),
+    tenantId: RequestContext.get('tenantId'),
+    actor: RequestContext.get('actor'),
+    ip: RequestContext.get('ip'),
+    userAgent: RequestContext.get('userAgent'),
+  };
+}
+
+/** One read of several decided together (PatientRecordAccess.readMany, readEach). */
+export interface AccessRead {
+  actor: AccessActor;
+  request: RecordAccessRequest;
+  /** The request or job the read belongs to; the current one when not given. */
+  context?: AccessContext;
 }

@@ -50,26 +50,46 @@ export class PatientEntryReader {
   }
 
   /**
-   * Every live entry of `categories`, oldest first, for an analyser: one prepared statement in the
-   * PgTransaction of PatientRecordAccess.readPg; with `commit` the transaction commits in the same
-   * round trip (the read is the last statement of the unit of work).
+   * The live entries for several analysers' reads in one prepared statement (the worker's batch of
+   * analyses, in the PgTransaction of PatientRecordAccess.readEach; with `commit` the transaction
+   * commits in the same round trip): each read's live entries of its categories, oldest first;
+   * `undefined` reads (refused) read nothing. Decrypted per read after the statement,
+   * so an entry that cannot be decrypted fails its own reads only (their error, in their place).
    */
-  async readLive(
+  async readLiveMany(
     tx: PgTransaction,
-    repositoryId: string,
-    categories: readonly EntryCategory[],
+    reads: ({ repositoryId: string; categories: readonly EntryCategory[] } | undefined)[],
     options: { commit?: boolean } = {},
-  ): Promise<DecryptedEntry[]> {
-    if (categories.length === 0) return [];
-    const rows = await tx.query<EntryRow>(
-      `SELECT id, category, version, data, created_at AS "createdAt", updated_at AS "updatedAt"
-         FROM patient_entries
-        WHERE repository_id = $1::uuid AND category = ANY($2::"RecordCategory"[]) AND deleted_at IS NULL
-        ORDER BY created_at, id`,
-      [repositoryId, categories],
-      options,
+  ): Promise<({ ok: true; value: DecryptedEntry[] } | { ok: false; error: unknown })[]> {
+    const wanted = reads.flatMap((read, n) =>
+      read && read.categories.length > 0 ? [{ n, repository_id: read.repositoryId, categories: read.categories }] : [],
     );
-    return rows.map((row) => this.decrypt(row));
+    const byRead = new Map<number, EntryRow[]>();
+    if (wanted.length > 0) {
+      const rows = await tx.query<EntryRow & { n: number }>(
+        `SELECT r.n, e.id, e.category, e.version, e.data, e.created_at AS "createdAt", e.updated_at AS "updatedAt"
+           FROM jsonb_to_recordset($1::jsonb) AS r(n int, repository_id uuid, categories text[])
+           JOIN patient_entries e
+             ON e.repository_id = r.repository_id AND e.category = ANY(r.categories::"RecordCategory"[])
+            AND e.deleted_at IS NULL
+          ORDER BY r.n, e.created_at, e.id`,
+        [JSON.stringify(wanted)],
+        options,
+      );
+      for (const row of rows) {
+        let list = byRead.get(row.n);
+        if (!list) byRead.set(row.n, (list = []));
+        list.push(row);
+      }
+    }
+    // With nothing to read (every read refused) the transaction commits as its unit of work ends.
+    return reads.map((_, n) => {
+      try {
+        return { ok: true, value: (byRead.get(n) ?? []).map((row) => this.decrypt(row)) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
   }
 
   private decrypt(row: EntryRow): DecryptedEntry {

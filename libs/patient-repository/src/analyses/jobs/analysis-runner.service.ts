@@ -4,12 +4,15 @@ import { AppConfig, AppError, RequestContext, type TenantRole } from '@itinera/p
 import { PrismaService } from '@itinera/prisma';
 import type { AnalysisRunData } from '@itinera/queues';
 import { PatientRecordAccess } from '../../access/patient-record-access.service';
+import { currentAccessContext, type AccessActor, type AccessContext } from '../../access/record-access.types';
+import type { DecryptedEntry, EntryCategory } from '../../entries/entry-content';
 import { PatientEntryReader } from '../../entries/patient-entry.reader';
 import { AnalysisCancelled, type FindingInput } from '../analyser';
 import { AnalyserFailure } from '../analysers/analyser-failure';
 import { AnalyserRegistry } from '../analysers/analyser-registry';
 import { ANALYSIS_FAILURES } from '../analysis.errors';
 import { AnalysisRunContext, AttemptEnded, type ClaimedAnalysis } from './analysis-run.context';
+import { CallCoalescer, type Settled } from './call-coalescer';
 
 export type RunOutcome = 'COMPLETED' | 'CANCELLED' | 'SKIPPED' | 'SUPERSEDED';
 
@@ -28,6 +31,37 @@ const AUDIT_RESOURCE = 'patient-analysis';
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,59}$/;
 
 /**
+ * How the common path's statements are batched across the jobs one worker runs at once
+ * (ANALYSIS_CONCURRENCY): the calls of one tenant's jobs that reach the same phase in the same
+ * event-loop turn go to PostgreSQL together, at most this many in one statement.
+ */
+const BATCH = { maxBatch: 100, windowMs: 0 };
+
+/** The claim's columns (ClaimedAnalysis), with the requester's current role. */
+const CLAIM_RETURNING = `RETURNING a.id, a.tenant_id, a.repository_id, a.kind, a.requested_by, a.requested_by_type, a.attempts,
+                 a.cancel_requested_at,
+                 (SELECT m.role::text FROM memberships m WHERE m.tenant_id = a.tenant_id AND m.user_id = a.requested_by) AS role`;
+
+/** What one job's read of its entries needs in a batch (readEntries). */
+interface EntriesRead {
+  claim: ClaimedAnalysis;
+  actor: AccessActor;
+  categories: readonly EntryCategory[];
+  context: AccessContext;
+}
+
+/** One job's completion in a batch (completeMany): its claim, findings, timing and audit entry's values. */
+interface Completion {
+  claim: ClaimedAnalysis;
+  findings: { code: string; severity: string; message: string; evidence: unknown[] }[];
+  startedAt: Date;
+  durationMs: number;
+  actorType: string;
+  actorId: string | null;
+  requestId: string | null;
+}
+
+/**
  * One attempt of one analysis, in a handful of statements: claim the row (QUEUED or RUNNING ->
  * RUNNING, attempts + 1; anything else is skipped), read the entries through the consent check,
  * run the analyser, then in one transaction replace the findings, finish the row, append the run and
@@ -37,6 +71,19 @@ const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,59}$/;
 @Injectable()
 export class AnalysisRunner {
   private readonly logger = new Logger(AnalysisRunner.name);
+  /** The common path's three phases, each batched per tenant (see BATCH). */
+  private readonly claims = new CallCoalescer<string, ClaimedAnalysis | undefined>(
+    (tenantId, ids) => this.claimMany(tenantId, ids),
+    BATCH,
+  );
+  private readonly reads = new CallCoalescer<EntriesRead, DecryptedEntry[]>(
+    (tenantId, reads) => this.readMany(tenantId, reads),
+    BATCH,
+  );
+  private readonly completions = new CallCoalescer<Completion, boolean>(
+    (tenantId, completions) => this.completeMany(tenantId, completions),
+    BATCH,
+  );
 
   constructor(
     private readonly prisma: PrismaService,
@@ -47,7 +94,7 @@ export class AnalysisRunner {
   ) {}
 
   async run(job: Job<AnalysisRunData>): Promise<RunOutcome> {
-    const claim = await this.claim(job.data.analysisId);
+    const claim = await this.claims.call(job.data.tenantId, job.data.analysisId);
     if (!claim) return 'SKIPPED';
     const startedAt = new Date();
     const deadline = startedAt.getTime() + this.config.get('ANALYSIS_TIMEOUT_MS', { infer: true });
@@ -73,17 +120,80 @@ export class AnalysisRunner {
     }
   }
 
-  private async claim(analysisId: string): Promise<ClaimedAnalysis | undefined> {
-    const [row] = await this.prisma.tenantQuery<ClaimedAnalysis>(
+  /**
+   * Claims a batch of one tenant's analyses in one statement: each QUEUED or RUNNING one becomes
+   * RUNNING with attempts + 1 (anything else: undefined, the job is skipped). An id twice in the
+   * batch (a stalled job run again while its first run is still here) is claimed again on its own,
+   * after, so that each run has its own attempt as when claimed one at a time.
+   */
+  private async claimMany(tenantId: string, ids: string[]): Promise<Settled<ClaimedAnalysis | undefined>[]> {
+    const unique = [...new Set(ids)];
+    const rows = await this.prisma.tenantQuery<ClaimedAnalysis>(
       `UPDATE patient_analyses a
           SET status = 'RUNNING', attempts = a.attempts + 1, started_at = coalesce(a.started_at, now()), updated_at = now()
-        WHERE a.id = $1::uuid AND a.status IN ('QUEUED', 'RUNNING')
-       RETURNING a.id, a.tenant_id, a.repository_id, a.kind, a.requested_by, a.requested_by_type, a.attempts,
-                 a.cancel_requested_at,
-                 (SELECT m.role::text FROM memberships m WHERE m.tenant_id = a.tenant_id AND m.user_id = a.requested_by) AS role`,
-      [analysisId],
+        WHERE a.id = ANY($1::uuid[]) AND a.status IN ('QUEUED', 'RUNNING')
+       ${CLAIM_RETURNING}`,
+      [unique],
+      { tenantId },
     );
-    return row;
+    const claimed = new Map(rows.map((row) => [row.id, row]));
+    const outcomes: Settled<ClaimedAnalysis | undefined>[] = [];
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (!seen.has(id)) {
+        seen.add(id);
+        outcomes.push({ ok: true, value: claimed.get(id) });
+        continue;
+      }
+      try {
+        const [again] = await this.prisma.tenantQuery<ClaimedAnalysis>(
+          `UPDATE patient_analyses a
+              SET status = 'RUNNING', attempts = a.attempts + 1, started_at = coalesce(a.started_at, now()), updated_at = now()
+            WHERE a.id = $1::uuid AND a.status IN ('QUEUED', 'RUNNING')
+           ${CLAIM_RETURNING}`,
+          [id],
+          { tenantId },
+        );
+        outcomes.push({ ok: true, value: again });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * The entries of a batch of one tenant's analyses, each read through the consent check as its own
+   * requester and job (PatientRecordAccess.readEach: one transaction, two round trips, the entries
+   * read with COMMIT). A refused read rejects its own job only, with the error `read` would throw.
+   */
+  private async readMany(tenantId: string, reads: EntriesRead[]): Promise<Settled<DecryptedEntry[]>[]> {
+    const { value: entries, refusals } = await this.access.readEach(
+      reads.map(({ claim, actor, categories, context }) => ({
+        actor,
+        request: {
+          repositoryId: claim.repository_id,
+          action: 'ANALYSIS',
+          categories: [...categories],
+          resourceId: claim.id,
+        },
+        context,
+      })),
+      (tx, accesses) =>
+        this.reader.readLiveMany(
+          tx,
+          accesses.map(
+            (access) =>
+              access && { repositoryId: access.repositoryId, categories: access.categories as EntryCategory[] },
+          ),
+          { commit: true },
+        ),
+      { tenantId },
+    );
+    return reads.map((_, i) => {
+      const refusal = refusals[i];
+      return refusal ? { ok: false, error: refusal } : entries[i];
+    });
   }
 
   /** Reads the entries as the requester (a SYSTEM actor naming them), then runs the analyser against the deadline. */
@@ -100,20 +210,12 @@ export class AnalysisRunner {
     };
     let entries;
     try {
-      entries = await this.access.readPg(
+      entries = await this.reads.call(claim.tenant_id, {
+        claim,
         actor,
-        {
-          repositoryId: claim.repository_id,
-          action: 'ANALYSIS',
-          categories: analyser.categories,
-          resourceId: claim.id,
-        },
-        // The read is the transaction's last statement: it commits in the same round trip.
-        (tx, access) =>
-          this.reader.readLive(tx, claim.repository_id, access.categories as typeof analyser.categories, {
-            commit: true,
-          }),
-      );
+        categories: analyser.categories,
+        context: currentAccessContext(),
+      });
     } catch (error) {
       // Refused now although allowed at creation: the grant was revoked or expired, or the record erased.
       if (error instanceof AppError && (error.status === 403 || error.status === 404)) {
@@ -136,43 +238,81 @@ export class AnalysisRunner {
   }
 
   private async complete(claim: ClaimedAnalysis, findings: FindingInput[], startedAt: Date): Promise<RunOutcome> {
-    const rows = findings.map((f) => ({
-      code: f.code,
-      severity: f.severity,
-      message: f.message.slice(0, 1_000),
-      evidence: f.evidence.map((e) => ({ entryId: e.entryId, category: e.category, version: e.version })),
+    const actor = RequestContext.get('actor') ?? { type: 'SYSTEM' as const };
+    const finished = await this.completions.call(claim.tenant_id, {
+      claim,
+      findings: findings.map((f) => ({
+        code: f.code,
+        severity: f.severity,
+        message: f.message.slice(0, 1_000),
+        evidence: f.evidence.map((e) => ({ entryId: e.entryId, category: e.category, version: e.version })),
+      })),
+      startedAt,
+      durationMs: Date.now() - startedAt.getTime(),
+      actorType: actor.type,
+      actorId: actor.id ?? null,
+      requestId: RequestContext.get('requestId') ?? null,
+    });
+    if (finished) return 'COMPLETED';
+    // Not finished by this attempt: cancelled meanwhile, or taken over by a newer attempt.
+    return this.cancelled(claim, startedAt);
+  }
+
+  /**
+   * Completes a batch of one tenant's analyses in one statement (one commit, one hold of the
+   * tenant's audit-chain lock): each analysis only if ITS claim is still the current attempt, RUNNING
+   * and not asked to cancel; for those, the findings replaced (delete + insert: a rerun never
+   * duplicates them), COMPLETED with progress 100, the run appended and `patient-analysis.completed`
+   * audited (in the batch's order). Answers per completion whether this attempt finished it.
+   */
+  private async completeMany(tenantId: string, completions: Completion[]): Promise<Settled<boolean>[]> {
+    const input = completions.map((c, n) => ({
+      n,
+      id: c.claim.id,
+      attempts: c.claim.attempts,
+      findings_count: c.findings.length,
+      findings: c.findings,
+      duration_ms: c.durationMs,
+      started_at: c.startedAt.toISOString(),
+      actor_type: c.actorType,
+      actor_id: c.actorId,
+      request_id: c.requestId,
+      after: { status: 'COMPLETED', findingsCount: c.findings.length, attempt: c.claim.attempts },
     }));
-    const audit = auditOf(claim, 'patient-analysis.completed', { status: 'COMPLETED', findingsCount: rows.length });
-    const [finished] = await this.prisma.tenantQuery<{ id: string }>(
-      `WITH done AS (
-         UPDATE patient_analyses
-            SET status = 'COMPLETED', progress = 100, findings_count = $3, finished_at = now(), updated_at = now(),
-                error_code = NULL, error_message = NULL
-          WHERE id = $1::uuid AND attempts = $2 AND status = 'RUNNING' AND cancel_requested_at IS NULL
-         RETURNING id, tenant_id, kind, finished_at),
+    const done = await this.prisma.tenantQuery<{ n: number }>(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(n int, id uuid, attempts int, findings_count int,
+                findings jsonb, duration_ms int, started_at timestamptz, actor_type text, actor_id text,
+                request_id text, after jsonb)),
+       done AS (
+         UPDATE patient_analyses a
+            SET status = 'COMPLETED', progress = 100, findings_count = i.findings_count, finished_at = now(),
+                updated_at = now(), error_code = NULL, error_message = NULL
+           FROM input i
+          WHERE a.id = i.id AND a.attempts = i.attempts AND a.status = 'RUNNING' AND a.cancel_requested_at IS NULL
+         RETURNING a.id, a.tenant_id, a.kind, a.finished_at, i.n, i.attempts, i.findings, i.duration_ms, i.started_at,
+                   i.actor_type, i.actor_id, i.request_id, i.after),
        replaced AS (DELETE FROM analysis_findings f USING done WHERE f.analysis_id = done.id),
        added AS (
          INSERT INTO analysis_findings (tenant_id, analysis_id, code, severity, message, evidence)
          SELECT done.tenant_id, done.id, x.code, x.severity::"FindingSeverity", x.message, x.evidence
-           FROM done, jsonb_to_recordset($4::jsonb) AS x(code text, severity text, message text, evidence jsonb)),
+           FROM done, jsonb_to_recordset(done.findings) AS x(code text, severity text, message text, evidence jsonb)),
        run AS (
          INSERT INTO analysis_runs (tenant_id, analysis_id, kind, attempt, outcome, duration_ms, started_at, finished_at)
-         SELECT done.tenant_id, done.id, done.kind, $2, 'COMPLETED', $5, $6, done.finished_at FROM done),
-       audited AS (${auditInsert(7)} FROM done)
-       SELECT id FROM done`,
-      [
-        claim.id,
-        claim.attempts,
-        rows.length,
-        JSON.stringify(rows),
-        Date.now() - startedAt.getTime(),
-        startedAt,
-        ...audit,
-      ],
+         SELECT done.tenant_id, done.id, done.kind, done.attempts, 'COMPLETED', done.duration_ms, done.started_at,
+                done.finished_at
+           FROM done),
+       audited AS (
+         INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, resource_type, resource_id, before, after, request_id)
+         SELECT done.tenant_id, done.actor_type::"AuditActorType", done.actor_id, 'patient-analysis.completed',
+                '${AUDIT_RESOURCE}', done.id::text, '{"status":"RUNNING"}'::jsonb, done.after, done.request_id
+           FROM done ORDER BY done.n)
+       SELECT n FROM done`,
+      [JSON.stringify(input)],
+      { tenantId },
     );
-    if (finished) return 'COMPLETED';
-    // Not finished by this attempt: cancelled meanwhile, or taken over by a newer attempt.
-    return this.cancelled(claim, startedAt);
+    const finished = new Set(done.map((row) => row.n));
+    return completions.map((_, n) => ({ ok: true, value: finished.has(n) }));
   }
 
   private async cancelled(claim: ClaimedAnalysis, startedAt: Date): Promise<RunOutcome> {
