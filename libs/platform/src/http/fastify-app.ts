@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,6 +10,7 @@ import { AppError, PlatformErrorCode } from '../errors/app-error';
 import { rateLimited } from './rate-limit';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 import { securityHeadersFor } from './security-headers';
+import { streamingMultipart } from './streaming-multipart';
 import { installRequestLog } from '../logging/logging.module';
 import { installRequestContext } from '../context/request-context';
 import { sendProblem } from '../errors/problem-details.filter';
@@ -85,8 +85,9 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   }
 
   // multipart/form-data, parsed as a stream only when a route asks (attachments): one file per
-  // request, at most ATTACHMENT_MAX_BYTES (more is a 413), a few small fields.
-  await app.register(multipart, {
+  // request, at most ATTACHMENT_MAX_BYTES (more is a 413), a few small fields. Stream mode only:
+  // see streaming-multipart.ts for the per-request hook this spares every route.
+  await app.register(streamingMultipart, {
     limits: {
       fileSize: config.get('ATTACHMENT_MAX_BYTES', { infer: true }),
       files: 1,
