@@ -75,22 +75,22 @@ describe('analysis worker batching', () => {
   const runTogether = (jobs: Job<AnalysisRunData>[]) =>
     Promise.allSettled(jobs.map((job) => inJobContext(job, () => runner.run(job))));
 
-  /** The statements the runner sent on analyses (claims, completions, ends of attempts). */
-  const analysisStatements = () => {
-    const spy = jest.spyOn(prisma, 'tenantQuery');
-    return () =>
-      spy.mock.calls
-        .map(([sql]) => sql)
-        .filter((sql) => sql.includes('patient_analyses'))
-        .map((sql) =>
-          sql.includes("SET status = 'RUNNING'")
-            ? 'claim'
-            : sql.includes("SET status = 'COMPLETED'")
-              ? 'complete'
-              : sql.includes('SET status = $3')
-                ? 'end-attempt'
-                : 'other',
-        );
+  /**
+   * The batches the runner sent, phase by phase (each one statement or transaction), with their
+   * sizes, and the ends of attempts (failure paths, one job each).
+   */
+  const sentBatches = () => {
+    type Phases = Record<'claimMany' | 'readMany' | 'completeMany', (key: string, items: unknown[]) => unknown>;
+    const spies = (['claimMany', 'readMany', 'completeMany'] as const).map((phase) =>
+      jest.spyOn(runner as unknown as Phases, phase),
+    );
+    const statements = jest.spyOn(prisma, 'tenantQuery');
+    return () => ({
+      claim: spies[0].mock.calls.map(([, items]) => items.length),
+      read: spies[1].mock.calls.map(([, items]) => items.length),
+      complete: spies[2].mock.calls.map(([, items]) => items.length),
+      endAttempt: statements.mock.calls.filter(([sql]) => sql.includes('SET status = $3')).length,
+    });
   };
 
   it("claims, reads and completes one tenant's analyses started together in one statement each; a revoked requester's fails CONSENT_REVOKED alone", async () => {
@@ -101,7 +101,7 @@ describe('analysis worker batching', () => {
       c.query("UPDATE consent_grants SET status = 'REVOKED', revoked_at = now() WHERE id = $1", [grantId]),
     );
     const ids = [byPatient[0], byPatient[1], bySpecialist, byPatient[2], byPatient[3]];
-    const statements = analysisStatements();
+    const batches = sentBatches();
     const reads = jest.spyOn(access, 'readEach');
     const readPg = jest.spyOn(access, 'readPg');
 
@@ -114,8 +114,8 @@ describe('analysis worker batching', () => {
       'COMPLETED',
       'COMPLETED',
     ]);
-    // One claim and one completion for the five, the refused one's end on its own (a failure path).
-    expect(statements().sort()).toEqual(['claim', 'complete', 'end-attempt']);
+    // One claim, one read and one completion for the five (four completed), the refused one's end on its own (a failure path).
+    expect(batches()).toEqual({ claim: [5], read: [5], complete: [4], endAttempt: 1 });
     expect(reads).toHaveBeenCalledTimes(1);
     expect(reads.mock.calls[0][0]).toHaveLength(5);
     expect(readPg).not.toHaveBeenCalled();
@@ -239,7 +239,7 @@ describe('analysis worker batching', () => {
       const count = await queue.getPausedCount();
       return count >= 12 ? count : 0;
     });
-    const statements = analysisStatements();
+    const batches = sentBatches();
     await queue.resume();
     try {
       await waitFor(
@@ -257,9 +257,12 @@ describe('analysis worker batching', () => {
     }
     for (const id of ids) await expectCompletedOnce(id);
     // Jobs run ANALYSIS_CONCURRENCY (10) at a time come in batches: fewer claims than jobs, fewer completions than analyses.
-    const sent = statements();
-    expect(sent.filter((s) => s === 'claim').length).toBeLessThan(waiting);
-    expect(sent.filter((s) => s === 'complete').length).toBeLessThan(12);
+    const sent = batches();
+    const claimed = sent.claim.reduce((a, b) => a + b, 0);
+    expect(claimed).toBeGreaterThanOrEqual(waiting);
+    expect(sent.claim.length).toBeLessThan(claimed);
+    expect(sent.complete.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(sent.complete.length).toBeLessThan(12);
   }, 60_000);
 
   /** One COMPLETED run, one set of findings, one completion audit entry. */

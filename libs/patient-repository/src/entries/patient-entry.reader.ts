@@ -72,8 +72,10 @@ export class PatientEntryReader {
            JOIN patient_entries e
              ON e.repository_id = r.repository_id AND e.category = ANY(r.categories::"RecordCategory"[])
             AND e.deleted_at IS NULL
+          WHERE e.repository_id = ANY($2::uuid[])
           ORDER BY r.n, e.created_at, e.id`,
-        [JSON.stringify(wanted)],
+        // The records again as an array: the planner then finds their entries by index, whatever it guesses of the recordset.
+        [JSON.stringify(wanted), [...new Set(wanted.map((w) => w.repository_id))]],
         options,
       );
       for (const row of rows) {

@@ -51,7 +51,35 @@ describe('CallCoalescer', () => {
     await coalescer.call('t', 1);
     await coalescer.call('t', 2);
     expect(batches.map((b) => b.items)).toEqual([[1], [2]]);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(coalescer.waiting).toBe(0);
+  });
+
+  it('with maxInFlight, collects the calls made while a batch of the key is in flight into the next batch', async () => {
+    const batches: number[][] = [];
+    const releases: (() => void)[] = [];
+    const coalescer = new CallCoalescer<number, number>(
+      async (_key, items) => {
+        batches.push([...items]);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        return items.map((n) => ok(n));
+      },
+      { maxBatch: 10, windowMs: 0, maxInFlight: 1 },
+    );
+    const first = coalescer.call('t', 1);
+    const other = coalescer.call('u', 9); // another key is not held up
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1], [9]]);
+    const later = [2, 3, 4].map((n) => coalescer.call('t', n));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches).toEqual([[1], [9]]); // still waiting for the first
+    releases[0]();
+    expect(await first).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1], [9], [2, 3, 4]]);
+    releases[1]();
+    releases[2]();
+    expect(await Promise.all([other, ...later])).toEqual([9, 2, 3, 4]);
   });
 
   it("rejects only the caller whose item failed; the others' promises resolve", async () => {
@@ -94,7 +122,10 @@ describe('CallCoalescer', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
   });
 
-  it('refuses a maxBatch below 1', () => {
+  it('refuses a maxBatch or maxInFlight below 1', () => {
     expect(() => new CallCoalescer(async () => [], { maxBatch: 0, windowMs: 0 })).toThrow('maxBatch');
+    expect(() => new CallCoalescer(async () => [], { maxBatch: 1, windowMs: 0, maxInFlight: 0 })).toThrow(
+      'maxInFlight',
+    );
   });
 });
