@@ -89,9 +89,6 @@ export function installAuthentication(app: NestFastifyApplication): void {
 
   // A callback hook, not an async one: public routes (health probes among them) then cost no promise.
   fastify.addHook('onRequest', (request, reply, done) => {
-    RequestContext.set('ip', request.ip);
-    const userAgent = request.headers['user-agent'];
-    if (userAgent) RequestContext.set('userAgent', userAgent);
     // Unknown routes answer 404, not 401: there is nothing there to protect.
     if (request.is404) return done();
     const access = accessOf(request);

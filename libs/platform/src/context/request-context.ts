@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditActor, Principal } from '../auth/principal';
 
 /** What the platform keeps in async context for the current request or job. */
@@ -49,19 +49,32 @@ const STORE = Symbol('itinera.requestContext');
 type RequestWithStore = FastifyRequest & { [STORE]?: RequestContextStore };
 
 /**
- * Gives every request its RequestContext: entered in the first onRequest hook, and entered again
- * before validation, since a body is parsed from the request stream's events, outside it. What
- * @fastify/request-context does, without the AsyncResource it creates and enters per request:
- * `AsyncLocalStorage.run` only swaps the store on the current resource, which measured ~20% of the
- * CPU of a cheap route on Node 20 (`npm run bench -- health`).
+ * Gives every request its RequestContext, holding its id, the client's address and user agent:
+ * entered in the first onRequest hook, and entered again before validation when a body was parsed,
+ * since a body is parsed from the request stream's events, outside it. What @fastify/request-context
+ * does, without the AsyncResource it creates and enters per request: `AsyncLocalStorage.run` only
+ * swaps the store on the current resource, which measured ~20% of the CPU of a cheap route on
+ * Node 20 (`npm run bench -- health`). `prepare` runs first in the same hook (the platform sets the
+ * response headers there): a hook less on every request.
  */
-export function installRequestContext(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request: RequestWithStore, _reply, done) => {
-    const store: RequestContextStore = { requestId: String(request.id) };
+export function installRequestContext(
+  fastify: FastifyInstance,
+  prepare?: (request: FastifyRequest, reply: FastifyReply) => void,
+): void {
+  fastify.addHook('onRequest', (request: RequestWithStore, reply, done) => {
+    prepare?.(request, reply);
+    const store: RequestContextStore = {
+      requestId: String(request.id),
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+    };
     request[STORE] = store;
     storage.run(store, done);
   });
   fastify.addHook('preValidation', (request: RequestWithStore, _reply, done) => {
-    storage.run(request[STORE]!, done);
+    const store = request[STORE]!;
+    // Without a body, Fastify ran every hook since onRequest in one go, still inside the context.
+    if (storage.getStore() === store) done();
+    else storage.run(store, done);
   });
 }

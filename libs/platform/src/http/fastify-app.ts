@@ -60,8 +60,12 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
-  // The request's async context (RequestContext), entered before any other hook of ours runs.
-  installRequestContext(fastify);
+  // The request's async context (RequestContext), entered before any other hook of ours runs, in the
+  // hook that also sets the headers every response carries, errors included.
+  installRequestContext(fastify, (request, reply) => {
+    reply.headers(securityHeadersFor(request.url));
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
   const rateLimitMax: number = config.get('RATE_LIMIT_MAX', { infer: true });
   const rateLimitWindowMs: number = config.get('RATE_LIMIT_TTL_SECONDS', { infer: true }) * 1000;
   await app.register(rateLimit, {
@@ -128,11 +132,6 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   // One child per label set, looked up by a string key: prom-client otherwise hashes the label
   // object on every observation. Bounded like the label set itself (route templates, not URLs).
   const durationByLabels = new Map<string, { observe(seconds: number): void }>();
-  fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(securityHeadersFor(request.url));
-    reply.header(REQUEST_ID_HEADER, request.id);
-    done();
-  });
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL, keeps the label set bounded.
     const route = request.routeOptions.url ?? 'unmatched';
