@@ -256,7 +256,7 @@ describe('analysis worker batching', () => {
       await queue.pause();
     }
     for (const id of ids) await expectCompletedOnce(id);
-    // Jobs run ANALYSIS_CONCURRENCY (10) at a time come in batches: fewer claims than jobs, fewer completions than analyses.
+    // Jobs run ANALYSIS_CONCURRENCY (50 by default) at a time come in batches: fewer claims than jobs, fewer completions than analyses.
     const sent = batches();
     const claimed = sent.claim.reduce((a, b) => a + b, 0);
     expect(claimed).toBeGreaterThanOrEqual(waiting);

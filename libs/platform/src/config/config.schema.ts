@@ -240,7 +240,8 @@ export const configSchema = Joi.object<AppEnvironment, true>({
   ANALYSIS_ATTEMPTS: Joi.number().integer().min(1).max(20).default(3),
   ANALYSIS_BACKOFF_MS: Joi.number().integer().min(10).max(3_600_000).default(2_000),
   ANALYSIS_TIMEOUT_MS: Joi.number().integer().min(100).max(3_600_000).default(120_000),
-  ANALYSIS_CONCURRENCY: Joi.number().integer().min(1).max(200).default(10),
+  // Jobs in flight share their statements (batched per tenant), so more in flight costs little.
+  ANALYSIS_CONCURRENCY: Joi.number().integer().min(1).max(200).default(50),
   ANALYSIS_BATCH_MAX_ITEMS: Joi.number().integer().min(1).max(1_000).default(100),
   ANALYSIS_LOCK_MS: Joi.number().integer().min(1_000).max(600_000).default(30_000),
   ANALYSIS_STALLED_CHECK_MS: Joi.number().integer().min(500).max(600_000).default(5_000),
