@@ -8,6 +8,7 @@ export * from './errors/problem-mapper';
 export * from './health/health.module';
 export * from './health/readiness-check';
 export * from './http/fastify-app';
+export * from './http/matched-route';
 export * from './http/platform-http.module';
 export * from './http/request-id';
 export * from './http/request-validation.pipe';

@@ -5,6 +5,7 @@ import {
   actorOf,
   AppConfig,
   authorize,
+  matchedRoute,
   RequestContext,
   ROUTE_ACCESS,
   sendProblem,
@@ -35,8 +36,7 @@ function accessForPattern(url: string): RouteAccess | undefined {
 
 /** The access of the route that matched; a route that says nothing needs an authenticated tenant principal (default deny). */
 function accessOf(request: FastifyRequest): RouteAccess {
-  const config = request.routeOptions.config as unknown as Record<string, unknown> | undefined;
-  return (config?.[ROUTE_ACCESS] as RouteAccess | undefined) ?? {};
+  return (matchedRoute(request)[ROUTE_ACCESS] as RouteAccess | undefined) ?? {};
 }
 
 /**
@@ -67,7 +67,7 @@ export function installAuthentication(app: NestFastifyApplication): void {
         action: 'access.denied',
         metadata: {
           method: request.method,
-          route: request.routeOptions.url ?? request.url.split('?')[0],
+          route: matchedRoute(request).url ?? request.url.split('?')[0],
           reason: (error as { code?: string }).code,
         },
       })

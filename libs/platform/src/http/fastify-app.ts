@@ -11,6 +11,7 @@ import { rateLimited } from './rate-limit';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 import { securityHeadersFor } from './security-headers';
 import { streamingMultipart } from './streaming-multipart';
+import { matchedRoute } from './matched-route';
 import { installRequestLog } from '../logging/logging.module';
 import { installRequestContext } from '../context/request-context';
 import { sendProblem } from '../errors/problem-details.filter';
@@ -134,7 +135,7 @@ export async function configureHttpApp(app: NestFastifyApplication): Promise<voi
   const durationByLabels = new Map<string, { observe(seconds: number): void }>();
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL, keeps the label set bounded.
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = matchedRoute(request).url ?? 'unmatched';
     const key = `${request.method} ${reply.statusCode} ${route}`;
     let child = durationByLabels.get(key);
     if (!child) {

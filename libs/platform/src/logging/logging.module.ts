@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config.module';
 import { RequestContext } from '../context/request-context';
+import { matchedRoute } from '../http/matched-route';
 
 /**
  * Path segments that are secrets (recipient link tokens) are masked before a URL is logged.
@@ -74,7 +75,7 @@ export function installRequestLog(app: NestFastifyApplication): void {
   let requestLogger: PinoLogger['logger'] | undefined;
   fastify.addHook('onResponse', (request, reply, done) => {
     const logger = (requestLogger ??= PinoLogger.root?.child({}, { redact: [] }));
-    if (logger && !QUIET_ROUTES.has(request.routeOptions.url ?? '')) {
+    if (logger && !QUIET_ROUTES.has(matchedRoute(request).url ?? '')) {
       const status = reply.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       logger[level](
