@@ -7,11 +7,13 @@
  *   (b) the whole path: POST /patient-repositories/:id/analyses (RECORD_SUMMARY, the trivial
  *       analyser) by many patients at once over HTTP -> outbox -> relay -> Bull -> worker (claim,
  *       consent-checked read of the entries, analyser, findings, run, audit), timed from the first
- *       POST until every analysis is COMPLETED; target (issue 5) >= 50% of (a) and >= 1,000 jobs/s;
+ *       POST until every analysis is COMPLETED; target >= 1,000 jobs/s (issue 5; DESIGN.md "Performance":
+ *       the whole path with its database work per job answers to the 1,000 jobs/s figure);
  *   (b2) the same whole path with the analyses requested through POST /analyses/batch
  *       (BENCH_ANALYSIS_BATCH items a request, each patient over their own record);
  *   (c) the queue leg alone: outbox rows (inserted in one statement) -> relay -> Bull -> the
- *       analysis processor with its work replaced by a no-op (BENCH_ANALYSIS_HANDLER=noop);
+ *       analysis processor with its work replaced by a no-op (BENCH_ANALYSIS_HANDLER=noop); target
+ *       >= 50% of (a) (DESIGN.md: the 50% ratio is meant for the queue leg);
  *   (d) the worker leg: FILL priority-10 analyses seeded as rows with their outbox messages, drained
  *       by the real job; while the queue is full, priority-1 analyses are requested through the API
  *       and their start latency (created_at to started_at) is measured.
@@ -203,7 +205,7 @@ async function verify(databaseUrl, priority) {
 module.exports = {
   name: 'analysis-queue',
   summary:
-    'analyses through API (one a POST, and 50 a POST /analyses/batch), outbox, Bull and worker vs raw Bull in the same run (targets: >= 50% and >= 1,000 jobs/s), priority-1 start latency under a full queue',
+    'analyses through API (one a POST, and 50 a POST /analyses/batch), outbox, Bull and worker vs raw Bull in the same run (targets: whole path >= 1,000 jobs/s, queue leg >= 50%), priority-1 start latency under a full queue',
   async run({ serverEnv, databaseUrl, log }) {
     const jobs = intFromEnv('BENCH_ANALYSIS_JOBS', 10_000);
     const fill = intFromEnv('BENCH_ANALYSIS_FILL', 20_000);
@@ -405,8 +407,11 @@ module.exports = {
         details.batchPath.verification.completed_runs === jobs &&
         posted.failures === 0 &&
         batched.failures === 0;
-      const wholePass = verified && wholeRate >= 1_000 && wholeRate >= 0.5 * bullRate;
-      const batchPass = verified && batchRate >= 1_000 && batchRate >= 0.5 * bullRate;
+      // DESIGN.md ("Performance"): the 50% ratio is meant for the queue leg; the whole path, with its
+      // database work per job, answers to the 1,000 jobs/s figure.
+      const wholePass = verified && wholeRate >= 1_000;
+      const batchPass = verified && batchRate >= 1_000;
+      const legPass = legRate >= 0.5 * bullRate;
       /** @type {(variant: string, rate: number, extra?: Partial<import('../lib/harness').ResultRow>) => import('../lib/harness').ResultRow} */
       const row = (variant, rate, extra = {}) => ({
         variant,
@@ -427,17 +432,20 @@ module.exports = {
             p50: details.wholePath.postP50,
             p99: details.wholePath.postP99,
             cpuMicrosPerRequest: details.wholePath.apiCpuMicrosPerJob + details.wholePath.workerCpuMicrosPerJob,
-            target: '>= 50%, >= 1,000/s',
+            target: '>= 1,000/s',
             pass: wholePass,
           }),
           row(`(b2) whole path through POST /analyses/batch (${batchSize} a request), jobs/s`, batchRate, {
             p50: details.batchPath.postP50,
             p99: details.batchPath.postP99,
             cpuMicrosPerRequest: details.batchPath.apiCpuMicrosPerJob + details.batchPath.workerCpuMicrosPerJob,
-            target: '>= 50%, >= 1,000/s',
+            target: '>= 1,000/s',
             pass: batchPass,
           }),
-          row('(c) queue leg: outbox -> relay -> Bull -> no-op handler, jobs/s', legRate),
+          row('(c) queue leg: outbox -> relay -> Bull -> no-op handler, jobs/s', legRate, {
+            target: '>= 50%',
+            pass: legPass,
+          }),
           row('(d) worker leg: seeded rows -> RECORD_SUMMARY -> findings, jobs/s', workerRate),
           row('(d) priority-1 start latency under a full queue (p50, p99 ms)', NaN, {
             p50: details.urgent.p50,
@@ -452,18 +460,18 @@ module.exports = {
           `(b) Whole path: ${jobs.toLocaleString('en-US')} RECORD_SUMMARY analyses by ${patientCount} patients in ${TENANTS} tenants ` +
             `(one keep-alive connection each), ${(wholeMs / 1000).toFixed(2)} s from the first POST to the last COMPLETED: ` +
             `${wholeRate.toFixed(0)} jobs/s, ${((wholeRate / bullRate) * 100).toFixed(1)}% of (a) ` +
-            `(targets >= 50% and >= 1,000 jobs/s: ${wholePass ? 'met' : 'MISSED'}). The POSTs alone ran at ${postRate.toFixed(0)}/s ` +
+            `(target >= 1,000 jobs/s: ${wholePass ? 'met' : 'MISSED'}). The POSTs alone ran at ${postRate.toFixed(0)}/s ` +
             `(p50 ${details.wholePath.postP50.toFixed(1)} ms, p99 ${details.wholePath.postP99.toFixed(1)} ms per POST); CPU per job: ` +
             `API ${details.wholePath.apiCpuMicrosPerJob.toFixed(0)} µs, worker ${details.wholePath.workerCpuMicrosPerJob.toFixed(0)} µs (PostgreSQL's and Redis's not included).`,
           `(b2) Whole path through POST /analyses/batch: the same ${jobs.toLocaleString('en-US')} RECORD_SUMMARY analyses requested ` +
             `${batchSize} a request (${details.batchPath.requests} requests, each patient over their own record), ` +
             `${(batchWholeMs / 1000).toFixed(2)} s from the first POST to the last COMPLETED: ${batchRate.toFixed(0)} jobs/s, ` +
-            `${((batchRate / bullRate) * 100).toFixed(1)}% of (a) (targets >= 50% and >= 1,000 jobs/s: ${batchPass ? 'met' : 'MISSED'}). ` +
+            `${((batchRate / bullRate) * 100).toFixed(1)}% of (a) (target >= 1,000 jobs/s: ${batchPass ? 'met' : 'MISSED'}). ` +
             `The requests alone: ${((jobs / batched.ms) * 1000).toFixed(0)} analyses/s (p50 ${details.batchPath.postP50.toFixed(1)} ms, ` +
             `p99 ${details.batchPath.postP99.toFixed(1)} ms per request); CPU per job: API ${details.batchPath.apiCpuMicrosPerJob.toFixed(0)} µs, ` +
             `worker ${details.batchPath.workerCpuMicrosPerJob.toFixed(0)} µs.`,
           `(c) Queue leg: ${fill.toLocaleString('en-US')} outbox rows inserted in one statement, relayed and run by the analysis processor with its work ` +
-            `replaced by a no-op: ${legRate.toFixed(0)} jobs/s, ${((legRate / bullRate) * 100).toFixed(1)}% of (a) (target >= 50%).`,
+            `replaced by a no-op: ${legRate.toFixed(0)} jobs/s, ${((legRate / bullRate) * 100).toFixed(1)}% of (a) (target >= 50%: ${legPass ? 'met' : 'MISSED'}).`,
           `(d) Worker leg: ${fill.toLocaleString('en-US')} priority-10 analyses seeded as rows with their outbox messages, drained by the real job ` +
             `(claim, consent-checked read, analyser, findings + run + audit in one statement; each phase batched per tenant) at ${workerRate.toFixed(0)} jobs/s. ` +
             `${urgentCount} priority-1 analyses requested through the API (one every ~20 ms) while ${queued.json.waiting} jobs waited: ` +
