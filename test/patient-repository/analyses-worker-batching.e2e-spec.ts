@@ -1,18 +1,17 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bull';
 import type { Job, Queue } from 'bull';
-import type { Client } from 'pg';
 import { AnalysisRunner, PatientRecordAccess } from '@itinera/patient-repository';
 import { PrismaService } from '@itinera/prisma';
 import { ANALYSIS_QUEUE, inJobContext, type AnalysisRunData } from '@itinera/queues';
 import { asOwner } from '../support/identity-fixtures';
-import { withClient } from '../support/test-databases';
 import { startApi, startWorker, waitFor } from '../support/test-apps';
 import {
   ALL_ENTRY_SCOPES,
   analysisRow,
   analysisWorld,
   grant,
+  holdEntries,
   requestAnalysis,
   runsOf,
   type AnalysisWorld,
@@ -280,27 +279,5 @@ describe('analysis worker batching', () => {
         ).rows[0],
     );
     expect(counts).toEqual({ findings: 1, runs: 1, audited: 1 });
-  }
-
-  /** Holds every read of patient_entries until `release()` (a slow database): the owner's connection keeps the lock. */
-  async function holdEntries(): Promise<{ release: () => Promise<void> }> {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const done = withClient(process.env.DIRECT_DATABASE_URL!, async (client: Client) => {
-      await client.query('BEGIN');
-      await client.query('LOCK TABLE patient_entries IN ACCESS EXCLUSIVE MODE');
-      locked();
-      await released;
-      await client.query('ROLLBACK');
-    });
-    await isLocked;
-    return {
-      release: async () => {
-        release();
-        await done;
-      },
-    };
   }
 });

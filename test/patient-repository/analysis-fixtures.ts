@@ -9,6 +9,8 @@ import {
   type TestTenant,
   type TestUser,
 } from '../support/identity-fixtures';
+import type { Client } from 'pg';
+import { withClient } from '../support/test-databases';
 import { DAY, fromNow, insertGrant, insertRepository } from './consent-fixtures';
 
 /**
@@ -142,6 +144,31 @@ export function runsOf(id: string): Promise<RunRow[]> {
         )
       ).rows,
   );
+}
+
+/**
+ * A slow database for the worker: every read of patient_entries waits until `release()`, because the
+ * owner's connection holds the table's lock. A job held here has been claimed and not yet read.
+ */
+export async function holdEntries(): Promise<{ release: () => Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const done = withClient(process.env.DIRECT_DATABASE_URL!, async (client: Client) => {
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE patient_entries IN ACCESS EXCLUSIVE MODE');
+    locked();
+    await released;
+    await client.query('ROLLBACK');
+  });
+  await isLocked;
+  return {
+    release: async () => {
+      release();
+      await done;
+    },
+  };
 }
 
 export { fromNow };

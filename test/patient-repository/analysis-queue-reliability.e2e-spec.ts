@@ -1,12 +1,17 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
-import type { Client } from 'pg';
 import { ANALYSIS_QUEUE } from '@itinera/queues';
 import { asOwner, bearer } from '../support/identity-fixtures';
-import { withClient } from '../support/test-databases';
 import { startApi, startWorker, waitFor } from '../support/test-apps';
-import { analysisRow, analysisWorld, requestAnalysis, runsOf, type AnalysisWorld } from './analysis-fixtures';
+import {
+  analysisRow,
+  analysisWorld,
+  holdEntries,
+  requestAnalysis,
+  runsOf,
+  type AnalysisWorld,
+} from './analysis-fixtures';
 
 /**
  * The analysis queue under the faults the issue names, with real Redis and real workers: priorities,
@@ -32,28 +37,6 @@ describe('the analysis queue', () => {
     if (response.statusCode !== 201) throw new Error(`POST analyses answered ${response.statusCode}: ${response.body}`);
     return response.json().id;
   };
-
-  /** Holds every read of patient_entries until `release()`; the owner's connection keeps the lock. */
-  async function holdEntries(): Promise<{ release: () => Promise<void> }> {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const done = withClient(process.env.DIRECT_DATABASE_URL!, async (client: Client) => {
-      await client.query('BEGIN');
-      await client.query('LOCK TABLE patient_entries IN ACCESS EXCLUSIVE MODE');
-      locked();
-      await released;
-      await client.query('ROLLBACK');
-    });
-    await isLocked;
-    return {
-      release: async () => {
-        release();
-        await done;
-      },
-    };
-  }
 
   it('starts a priority-1 job queued behind 200 priority-10 jobs first', async () => {
     const worker = await startWorker({ ANALYSIS_CONCURRENCY: '1' });

@@ -4,12 +4,17 @@ import type { Queue } from 'bull';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { Client } from 'pg';
 import { ANALYSIS_QUEUE } from '@itinera/queues';
 import { asOwner } from '../support/identity-fixtures';
-import { withClient } from '../support/test-databases';
 import { startApi, startWorker, waitFor } from '../support/test-apps';
-import { analysisRow, analysisWorld, requestAnalysis, runsOf, type AnalysisWorld } from './analysis-fixtures';
+import {
+  analysisRow,
+  analysisWorld,
+  holdEntries,
+  requestAnalysis,
+  runsOf,
+  type AnalysisWorld,
+} from './analysis-fixtures';
 
 const root = join(__dirname, '..', '..');
 /** Short, so the test sees the recovery soon: a dead worker's job runs again after at most ~3 s. */
@@ -72,18 +77,7 @@ describe('a worker process killed mid-job', () => {
     child = await spawnWorker();
 
     // Hold the job between its claim and its read of the entries (a lock on patient_entries, as the owner).
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holding = withClient(process.env.DIRECT_DATABASE_URL!, async (client: Client) => {
-      await client.query('BEGIN');
-      await client.query('LOCK TABLE patient_entries IN ACCESS EXCLUSIVE MODE');
-      locked();
-      await released;
-      await client.query('ROLLBACK');
-    });
-    await isLocked;
+    const hold = await holdEntries();
 
     const response = await requestAnalysis(api, world.patient, world.repositoryId, {
       kind: 'RECORD_SUMMARY',
@@ -99,8 +93,7 @@ describe('a worker process killed mid-job', () => {
     await exited;
 
     worker = await startWorker(STALLED);
-    release();
-    await holding;
+    await hold.release();
 
     await waitFor(
       'COMPLETED by the second worker',
