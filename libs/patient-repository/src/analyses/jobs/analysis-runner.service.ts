@@ -50,10 +50,16 @@ const BATCH = { maxBatch: 100, windowMs: 0, maxInFlight: 1 };
  */
 const ASYNC_COMMIT_SQL = "SELECT set_config('synchronous_commit', 'off', true)";
 
-/** The claim's columns (ClaimedAnalysis), with the requester's current role. */
-const CLAIM_RETURNING = `RETURNING a.id, a.tenant_id, a.repository_id, a.kind, a.requested_by, a.requested_by_type, a.attempts,
-                 a.cancel_requested_at,
-                 (SELECT m.role::text FROM memberships m WHERE m.tenant_id = a.tenant_id AND m.user_id = a.requested_by) AS role`;
+/**
+ * The claim of the analyses whose ids are $1 (QUEUED or RUNNING -> RUNNING, attempts + 1), returning
+ * their columns (ClaimedAnalysis) with the requester's current role.
+ */
+const CLAIM_SQL = `UPDATE patient_analyses a
+    SET status = 'RUNNING', attempts = a.attempts + 1, started_at = coalesce(a.started_at, now()), updated_at = now()
+  WHERE a.id = ANY($1::uuid[]) AND a.status IN ('QUEUED', 'RUNNING')
+ RETURNING a.id, a.tenant_id, a.repository_id, a.kind, a.requested_by, a.requested_by_type, a.attempts,
+           a.cancel_requested_at,
+           (SELECT m.role::text FROM memberships m WHERE m.tenant_id = a.tenant_id AND m.user_id = a.requested_by) AS role`;
 
 /** What one job's read of its entries needs in a batch (readEntries). */
 interface EntriesRead {
@@ -146,14 +152,7 @@ export class AnalysisRunner {
       this.prisma,
       (tx) => {
         tx.defer({ text: ASYNC_COMMIT_SQL });
-        return tx.query<ClaimedAnalysis>(
-          `UPDATE patient_analyses a
-              SET status = 'RUNNING', attempts = a.attempts + 1, started_at = coalesce(a.started_at, now()), updated_at = now()
-            WHERE a.id = ANY($1::uuid[]) AND a.status IN ('QUEUED', 'RUNNING')
-           ${CLAIM_RETURNING}`,
-          [unique],
-          { commit: true },
-        );
+        return tx.query<ClaimedAnalysis>(CLAIM_SQL, [unique], { commit: true });
       },
       { tenantId },
     );
@@ -167,14 +166,7 @@ export class AnalysisRunner {
         continue;
       }
       try {
-        const [again] = await this.prisma.tenantQuery<ClaimedAnalysis>(
-          `UPDATE patient_analyses a
-              SET status = 'RUNNING', attempts = a.attempts + 1, started_at = coalesce(a.started_at, now()), updated_at = now()
-            WHERE a.id = $1::uuid AND a.status IN ('QUEUED', 'RUNNING')
-           ${CLAIM_RETURNING}`,
-          [id],
-          { tenantId },
-        );
+        const [again] = await this.prisma.tenantQuery<ClaimedAnalysis>(CLAIM_SQL, [[id]], { tenantId });
         outcomes.push({ ok: true, value: again });
       } catch (error) {
         outcomes.push({ ok: false, error });
