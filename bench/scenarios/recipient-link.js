@@ -9,7 +9,11 @@
  * answers the same JSON body.
  * Targets (DESIGN.md "Performance", issue 4): the app reaches >= 70% of the bare route's
  * requests/s, and its p99 is at most twice the bare route's p99, at 50 connections.
- * A fresh server per round, ABBA (bare, app, app, bare), like the health scenario.
+ * A third, diagnostic variant measures what is left of the gap without three parts the app cannot
+ * drop but which a reader might suspect: the app with no rate limit, no request log and the view
+ * served without Nest's router (bench/servers/app-without.js). It has no target; it shows how much
+ * of the gap those parts account for.
+ * A fresh server per round, bare, app, floor then floor, app, bare, like the health scenario's ABBA.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -29,6 +33,7 @@ const P99_FACTOR = 2;
 
 const BARE = 'bare Fastify + raw pg (ceiling)';
 const APP = 'full API app, GET /r/:token';
+const FLOOR = 'app without rate limit, request log, Nest router (diagnostic)';
 
 const RESOLVER_JS = path.join(ROOT, 'dist', 'libs', 'recipients', 'src', 'links', 'recipient-link.resolver.js');
 
@@ -161,7 +166,24 @@ module.exports = {
     } finally {
       await bare.stop();
     }
-    log('checked: both answer the same bodies for a token of each type, 404 for unknown and malformed tokens');
+    // The diagnostic variant must answer exactly as the app does, or it would measure something else.
+    const floorEnv = { ...env, LOG_LEVEL: 'warn', BENCH_APP_WITHOUT: 'rate-limit,link-router' };
+    const floor = await startServer(FLOOR, 'app-server.js', floorEnv);
+    try {
+      for (const [i, token] of probes.entries()) {
+        const response = await get(`${floor.url}/r/${token}`);
+        if (response.status !== 200 || !isDeepStrictEqual(response.json, appBodies[i])) {
+          throw new Error(`floor: GET /r/${token} differs from the app's answer:\n${response.text.slice(0, 500)}`);
+        }
+      }
+      for (const token of [unknown, 'not-a-token']) {
+        const response = await get(`${floor.url}/r/${token}`);
+        if (response.status !== 404) throw new Error(`floor: GET /r/${token} answered ${response.status}, not 404`);
+      }
+    } finally {
+      await floor.stop();
+    }
+    log('checked: all three answer the same bodies for a token of each type, 404 for unknown and malformed tokens');
 
     /** @type {(import('../lib/harness').Round & { p95?: number })[]} */
     const rounds = [];
@@ -170,6 +192,7 @@ module.exports = {
     const variants = [
       { variant: BARE, script: 'link-bare-server.js', env: bareEnv, isApp: false },
       { variant: APP, script: 'app-server.js', env, isApp: true },
+      { variant: FLOOR, script: 'app-server.js', env: floorEnv, isApp: false },
     ];
     for (let round = 1; round <= params.rounds; round++) {
       for (const { variant, script, env: childEnv, isApp } of round % 2 ? variants : [...variants].reverse()) {
@@ -197,6 +220,7 @@ module.exports = {
 
     const bareRow = resultRow(rounds, BARE, BARE);
     const appRow = resultRow(rounds, APP, BARE, TARGET);
+    const floorRow = resultRow(rounds, FLOOR, BARE);
     const p99Ratio = appRow.p99 / bareRow.p99;
     const p99Pass = p99Ratio <= P99_FACTOR;
     appRow.target = `>= ${TARGET * 100}%, p99 <= ${P99_FACTOR}x`;
@@ -211,12 +235,15 @@ module.exports = {
     };
     const statementsPerView = appTotals.statements / Math.max(1, appTotals.views);
     return {
-      rows: [bareRow, appRow],
+      rows: [bareRow, appRow, floorRow],
       rounds,
       notes: [
         `App / bare: ${(appRow.ratio * 100).toFixed(1)}% of the requests/s (target >= ${TARGET * 100}%); ` +
           `p99 ${appRow.p99.toFixed(2)} ms vs ${bareRow.p99.toFixed(2)} ms = ${p99Ratio.toFixed(2)}x (target <= ${P99_FACTOR}x): ` +
           `${p99Pass ? 'met' : 'MISSED'}. p95 (medians): app ${p95Of(APP).toFixed(2)} ms, bare ${p95Of(BARE).toFixed(2)} ms.`,
+        `Diagnostic, no target: without its rate limit, its request log and Nest's router (the view answered from a Fastify preHandler by the same service), ` +
+          `the app reaches ${(floorRow.ratio * 100).toFixed(1)}% of the bare route; what is left of the gap is the request context, headers, authentication's ` +
+          'public-route check, metrics and the cost of hosting the whole app in the process.',
         `Latency percentiles here are exact order statistics of every 2xx response time of the measured window (autocannon's own p99, in whole ms, is kept in the JSON as autocannonP99).`,
         `Statements the app timed per view: ${statementsPerView.toFixed(2)} (${appTotals.statements} over ${appTotals.views} views; the resolver's one prepared call).`,
         `Seed: ${TENANTS} tenants, ${SESSIONS.toLocaleString('en-US')} ACTIVE sessions x ${PER_SESSION} ACCESSED recipients = ${LINKS.toLocaleString('en-US')} links, ` +

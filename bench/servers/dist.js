@@ -17,4 +17,8 @@ module.exports = {
   prisma: () => load('libs/prisma/src/index.js'),
   /** @returns {typeof import('../../apps/api/src/api-app')} */
   apiApp: () => load('apps/api/src/api-app.js'),
+  /** @returns {typeof import('../../libs/recipients/src/links/recipient-link-view.service')} */
+  recipientLinkView: () => load('libs/recipients/src/links/recipient-link-view.service.js'),
+  /** @returns {typeof import('../../libs/recipients/src/links/recipient-link.resolver')} */
+  recipientLinkResolver: () => load('libs/recipients/src/links/recipient-link.resolver.js'),
 };
