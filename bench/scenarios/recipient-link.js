@@ -151,38 +151,34 @@ module.exports = {
     } finally {
       await app.stop();
     }
+    /**
+     * A variant must answer exactly as the app does, or it would measure something else.
+     * @param {string} label @param {string} script @param {NodeJS.ProcessEnv} childEnv @param {string[]} deadTokens
+     */
+    const expectAppAnswers = async (label, script, childEnv, deadTokens) => {
+      const server = await startServer(label, script, childEnv);
+      try {
+        for (const [i, token] of probes.entries()) {
+          const response = await get(`${server.url}/r/${token}`);
+          if (response.status !== 200 || !isDeepStrictEqual(response.json, appBodies[i])) {
+            throw new Error(
+              `${label}: GET /r/${token} differs from the app's answer:\n${response.text.slice(0, 500)}\nvs\n${JSON.stringify(appBodies[i]).slice(0, 500)}`,
+            );
+          }
+        }
+        for (const token of deadTokens) {
+          const response = await get(`${server.url}/r/${token}`);
+          if (response.status !== 404)
+            throw new Error(`${label}: GET /r/${token} answered ${response.status}, not 404`);
+        }
+      } finally {
+        await server.stop();
+      }
+    };
     const bareEnv = { ...env, BENCH_LINK_FORM_SCHEMAS: JSON.stringify(formSchemas) };
-    const bare = await startServer(BARE, 'link-bare-server.js', bareEnv);
-    try {
-      for (const [i, token] of probes.entries()) {
-        const response = await get(`${bare.url}/r/${token}`);
-        if (response.status !== 200 || !isDeepStrictEqual(response.json, appBodies[i])) {
-          throw new Error(
-            `bare: GET /r/${token} differs from the app's answer:\n${response.text.slice(0, 500)}\nvs\n${JSON.stringify(appBodies[i]).slice(0, 500)}`,
-          );
-        }
-      }
-      if ((await get(`${bare.url}/r/${unknown}`)).status !== 404) throw new Error('bare: unknown token not 404');
-    } finally {
-      await bare.stop();
-    }
-    // The diagnostic variant must answer exactly as the app does, or it would measure something else.
+    await expectAppAnswers(BARE, 'link-bare-server.js', bareEnv, [unknown]);
     const floorEnv = { ...env, LOG_LEVEL: 'warn', BENCH_APP_WITHOUT: 'rate-limit,link-router' };
-    const floor = await startServer(FLOOR, 'app-server.js', floorEnv);
-    try {
-      for (const [i, token] of probes.entries()) {
-        const response = await get(`${floor.url}/r/${token}`);
-        if (response.status !== 200 || !isDeepStrictEqual(response.json, appBodies[i])) {
-          throw new Error(`floor: GET /r/${token} differs from the app's answer:\n${response.text.slice(0, 500)}`);
-        }
-      }
-      for (const token of [unknown, 'not-a-token']) {
-        const response = await get(`${floor.url}/r/${token}`);
-        if (response.status !== 404) throw new Error(`floor: GET /r/${token} answered ${response.status}, not 404`);
-      }
-    } finally {
-      await floor.stop();
-    }
+    await expectAppAnswers(FLOOR, 'app-server.js', floorEnv, [unknown, 'not-a-token']);
     log('checked: all three answer the same bodies for a token of each type, 404 for unknown and malformed tokens');
 
     /** @type {(import('../lib/harness').Round & { p95?: number })[]} */
